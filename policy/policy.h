@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* policy.h - the one public header of the policy library
+ *
+ * The policy library turns a YAML file (and command-line --allow specs) into
+ * a validated, immutable policy, and answers decisions about it.  It does no
+ * I/O beyond reading the policy file and writing diagnostics to the stream
+ * it is given, and it depends on nothing in supervisor/.
+ *
+ * All structures are opaque; a loaded policy is never modified, so the
+ * supervisor can swap policies on reload by replacing one pointer.
+ */
+#ifndef POLICY_H
+#define POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct policy;
+
+/* Application protocols a rule may name.  Each maps to one transport. */
+enum policy_proto {
+	POLICY_PROTO_ANY,	/* tcp, udp and icmp; every port */
+	POLICY_PROTO_TCP,
+	POLICY_PROTO_UDP,
+	POLICY_PROTO_SSH,	/* tcp, default port 22 */
+	POLICY_PROTO_HTTP,	/* tcp, default port 80 */
+	POLICY_PROTO_HTTPS,	/* tcp, default port 443 */
+	POLICY_PROTO_TLS,	/* tcp, port required */
+	POLICY_PROTO_FTP,	/* tcp, default port 21 */
+	POLICY_PROTO_ICMP,	/* icmp, no port */
+	POLICY_PROTO_QUIC,	/* udp, default port 443 */
+	POLICY_PROTO_NUM
+};
+
+/* What a connect or send travels on, as the supervisor sees the socket */
+enum policy_transport {
+	POLICY_TRANSPORT_TCP,
+	POLICY_TRANSPORT_UDP,
+	POLICY_TRANSPORT_ICMP,
+	POLICY_TRANSPORT_NUM
+};
+
+enum policy_verdict {
+	POLICY_VERDICT_DENY,
+	POLICY_VERDICT_ALLOW,
+	POLICY_VERDICT_AUDIT,	/* mode: audit and the call would be denied */
+	POLICY_VERDICT_NUM
+};
+
+enum policy_mode {
+	POLICY_MODE_ENFORCE,
+	POLICY_MODE_AUDIT,
+	POLICY_MODE_NUM
+};
+
+/* The DNS stub's answer for a name (see policy_name_verdict()) */
+enum policy_name_verdict {
+	POLICY_NAME_DENY,		/* no rule could allow it: NXDOMAIN */
+	POLICY_NAME_DENY_NODATA,	/* denied, but a descendant is allowed */
+	POLICY_NAME_ALLOW,		/* some rule could allow it: forward */
+	POLICY_NAME_NUM
+};
+
+enum policy_dns_deny_answer {
+	POLICY_DNS_DENY_NXDOMAIN,
+	POLICY_DNS_DENY_NODATA,
+	POLICY_DNS_DENY_REFUSED,
+	POLICY_DNS_DENY_NUM
+};
+
+extern const char *const policy_proto_str[POLICY_PROTO_NUM];
+extern const char *const policy_transport_str[POLICY_TRANSPORT_NUM];
+extern const char *const policy_verdict_str[POLICY_VERDICT_NUM];
+
+/**
+ * struct policy_query - one call to decide
+ * @names:	names the destination address is known by (from the DNS
+ *		stub, CNAME chain included), or NULL
+ * @n_names:	number of entries in @names
+ * @family:	AF_INET or AF_INET6 (v4-mapped addresses arrive as AF_INET)
+ * @addr:	4 or 16 bytes, network order
+ * @port:	destination port, host order (0 for icmp)
+ * @transport:	what the socket is
+ */
+struct policy_query {
+	const char *const *names;
+	size_t n_names;
+	int family;
+	const uint8_t *addr;
+	uint16_t port;
+	enum policy_transport transport;
+};
+
+/**
+ * struct policy_decision - what decide said, and why
+ * @verdict:	allow, deny, or audit (would deny, allowed because of mode)
+ * @proto:	protocol of the matching rule (tells the supervisor whether the
+ *		flow needs inspection); POLICY_PROTO_ANY when no rule matched
+ * @rule:	the matching rule as users know it, e.g. "policy.yaml:14" or
+ *		"--allow 198.51.100.0/24:22/tcp"; "default" when none matched.
+ *		Points into the policy: valid as long as the policy lives.
+ * @name:	the name that made the match, or NULL (CIDR/IP rule, default)
+ * @reason:	short, stable, machine-readable: "rule", "deny_rule",
+ *		"default", "special_address", "unknown_ip", ...
+ */
+struct policy_decision {
+	enum policy_verdict verdict;
+	enum policy_proto proto;
+	const char *rule;
+	const char *name;
+	const char *reason;
+};
+
+/**
+ * policy_load() - build a policy from a file and command-line specs
+ * @path:	YAML file, or NULL for none (then: default deny, no rules)
+ * @allow:	--allow specs "DST[:PORTS][/PROTO]", added after the file's rules
+ * @n_allow:	number of entries in @allow
+ * @errs:	every problem is written here, one per line, as
+ *		"FILE:LINE:COL: message" (or "--allow 'SPEC': message")
+ *
+ * Return: the policy, or NULL when there was any error (all of them have
+ * been reported, not only the first); errno is set to EINVAL for errors in
+ * the input, to something else for I/O and memory errors.
+ */
+struct policy *policy_load(const char *path, const char *const *allow,
+			   size_t n_allow, FILE *errs);
+
+void policy_free(struct policy *p);
+
+/**
+ * policy_decide() - decide one connect or send
+ * Pure: no I/O, no allocation.  Deny rules win over allow rules; among
+ * allow rules any match is enough; no match: the policy's default.
+ * Special destinations (unspecified, link-local, metadata, broadcast,
+ * multicast, NAT64/6to4/Teredo) are denied unless a rule's CIDR lies within
+ * the special range itself.
+ */
+void policy_decide(const struct policy *p, const struct policy_query *q,
+		   struct policy_decision *d);
+
+/**
+ * policy_name_verdict() - may the DNS stub resolve this name?
+ */
+enum policy_name_verdict policy_name_verdict(const struct policy *p,
+					     const char *name);
+
+/**
+ * policy_print() - write the normalized policy as YAML
+ */
+void policy_print(const struct policy *p, FILE *out);
+
+/* Accessors for the settings the supervisor applies */
+enum policy_mode policy_mode(const struct policy *p);
+int policy_deny_errno(const struct policy *p);		/* e.g. EACCES */
+bool policy_allows_icmp(const struct policy *p);	/* any icmp/any rule */
+const char *policy_path(const struct policy *p);	/* NULL if none */
+
+/* DNS settings (issue: DNS stub) */
+size_t policy_dns_upstream(const struct policy *p, const char *const **out);
+const char *policy_dns_listen(const struct policy *p);	/* "127.0.0.53" */
+unsigned int policy_dns_min_ttl(const struct policy *p);
+unsigned int policy_dns_max_ttl(const struct policy *p);
+unsigned int policy_dns_grace(const struct policy *p);
+enum policy_dns_deny_answer policy_dns_deny_answer(const struct policy *p);
+
+#endif /* POLICY_H */
