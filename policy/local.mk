@@ -1,0 +1,1 @@
+# policy/local.mk - the policy library (owned by the policy work)

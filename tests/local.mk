@@ -1,0 +1,1 @@
+# tests/local.mk - test helpers and integration tests
