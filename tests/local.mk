@@ -1,1 +1,66 @@
 # tests/local.mk - test helpers and integration tests
+
+# ---------------------------------------------------------------- helpers
+# Small programs the integration tests run as CMD (see each file's header).
+ES_HELPERS_PROGS = \
+	tests/helpers/es-net \
+	tests/helpers/es-toctou \
+	tests/helpers/es-fds \
+	tests/helpers/es-caps \
+	tests/helpers/es-sig \
+	tests/helpers/es-zombies \
+	tests/helpers/es-naive-sup
+check_PROGRAMS += $(ES_HELPERS_PROGS)
+
+tests_helpers_es_net_SOURCES = tests/helpers/es-net.c
+tests_helpers_es_net_LDADD = -lpthread
+tests_helpers_es_toctou_SOURCES = tests/helpers/es-toctou.c
+tests_helpers_es_toctou_LDADD = -lpthread
+tests_helpers_es_fds_SOURCES = tests/helpers/es-fds.c
+tests_helpers_es_caps_SOURCES = tests/helpers/es-caps.c
+tests_helpers_es_sig_SOURCES = tests/helpers/es-sig.c
+tests_helpers_es_zombies_SOURCES = tests/helpers/es-zombies.c
+tests_helpers_es_naive_sup_SOURCES = tests/helpers/es-naive-sup.c
+
+# The i386 helper has no libc (every call is an int $0x80), so it takes
+# none of the project's hardening or sanitizer flags.
+if HAVE_M32
+check_PROGRAMS += tests/helpers/es-m32-socketcall
+tests_helpers_es_m32_socketcall_SOURCES = tests/helpers/es-m32-socketcall.c
+tests_helpers_es_m32_socketcall_CFLAGS = -m32 -ffreestanding \
+	-fno-stack-protector -fno-pie -fno-asynchronous-unwind-tables
+tests_helpers_es_m32_socketcall_CPPFLAGS = -U_FORTIFY_SOURCE
+tests_helpers_es_m32_socketcall_LDFLAGS = -m32 -nostdlib -static -no-pie
+endif
+
+# ---------------------------------------------------------------- integration
+# Each script is TAP, builds its own network namespaces (needs root; skips
+# otherwise) and may run in parallel with the others.
+ES_INTEGRATION_TESTS = \
+	tests/integration/01-cli-exit-status.sh \
+	tests/integration/02-tcp-connect.sh \
+	tests/integration/03-udp.sh \
+	tests/integration/04-ipv6.sh \
+	tests/integration/05-family-quirks.sh \
+	tests/integration/06-signals.sh \
+	tests/integration/07-reaping.sh \
+	tests/integration/08-fd-hygiene.sh \
+	tests/integration/09-abi.sh \
+	tests/integration/10-toctou.sh \
+	tests/integration/11-blackhole.sh \
+	tests/integration/12-fail-closed.sh \
+	tests/integration/13-tfo.sh
+TESTS += $(ES_INTEGRATION_TESTS)
+EXTRA_DIST += $(ES_INTEGRATION_TESTS) \
+	tests/integration/lib.sh \
+	tests/integration/es-server.py
+
+TEST_EXTENSIONS = .sh
+SH_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) \
+	$(top_srcdir)/build-aux/tap-driver.sh
+SH_LOG_COMPILER = bash
+AM_TESTS_ENVIRONMENT = \
+	ES_BIN='$(abs_top_builddir)/egress-supervise'; \
+	ES_HELPERS='$(abs_top_builddir)/tests/helpers'; \
+	ES_SKIP_STATUS=0; \
+	export ES_BIN ES_HELPERS ES_SKIP_STATUS;
