@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 struct policy;
+struct policy_rule;
 
 /* Application protocols a rule may name.  Each maps to one transport. */
 enum policy_proto {
@@ -102,8 +103,19 @@ struct policy_query {
  *		"--allow 198.51.100.0/24:22/tcp"; "default" when none matched.
  *		Points into the policy: valid as long as the policy lives.
  * @name:	the name that made the match, or NULL (CIDR/IP rule, default)
- * @reason:	short, stable, machine-readable: "rule", "deny_rule",
- *		"default", "special_address", "unknown_ip", ...
+ * @reason:	short, stable, machine-readable:
+ *		"rule"		  an allow rule matched
+ *		"deny_rule"	  a deny rule matched (deny rules win)
+ *		"default"	  no rule matched; the policy's default applied
+ *		"special_address" a special destination no allow rule's
+ *				  network lies within
+ *		"unknown_ip"	  no rule matched, default deny, the address has
+ *				  no names and the policy has name rules (the
+ *				  program connected to an IP it did not resolve
+ *				  through the stub)
+ *		With verdict audit the reason is the deny's reason.
+ * @match:	the matching rule, NULL when none matched; for
+ *		policy_http_verdict() and policy_rule_verify_banner()
  */
 struct policy_decision {
 	enum policy_verdict verdict;
@@ -111,6 +123,7 @@ struct policy_decision {
 	const char *rule;
 	const char *name;
 	const char *reason;
+	const struct policy_rule *match;
 };
 
 /**
@@ -143,9 +156,58 @@ void policy_decide(const struct policy *p, const struct policy_query *q,
 
 /**
  * policy_name_verdict() - may the DNS stub resolve this name?
+ * @p:		the policy
+ * @name:	the queried name, any case, trailing dot or not
+ *
+ * Allow when some allow rule's name pattern (any proto) matches and no
+ * deny rule for every proto and port ("- dst: X, action: deny") matches;
+ * with default allow, every name not so denied.  DENY_NODATA when the name
+ * is not allowed but a name strictly below it could be (rule
+ * "*.example.com", query "example.com"), since NXDOMAIN would tell
+ * resolvers nothing exists below it (RFC 8020).  Pure of the mode: in audit
+ * mode the stub decides itself whether to forward anyway.
+ *
+ * Return: the verdict.
  */
 enum policy_name_verdict policy_name_verdict(const struct policy *p,
 					     const char *name);
+
+/**
+ * policy_http_verdict() - may this HTTP request pass an http rule?
+ * @p:		the policy (for the mode), or NULL
+ * @rule:	&policy_decision.match of the flow's decision
+ * @method:	request method, upper case as on the wire
+ * @path:	request target as in the request line (origin-form, with query)
+ * @reason:	set to "method", "path_rule", "path_default" or "rule" (not
+ *		an http rule: nothing to check), may be NULL
+ *
+ * The rule's methods list (if any) must hold @method; then the first path
+ * rule whose methods (if any) hold @method and whose prefix or regular
+ * expression matches @path decides; else path_default (deny when
+ * path_rules exist and no path_default was written; allow otherwise).
+ * Not pure: regexec() may allocate.  For the relay, not the notify loop.
+ *
+ * Return: allow, deny, or audit (deny in audit mode).
+ */
+enum policy_verdict policy_http_verdict(const struct policy *p,
+					const struct policy_rule *rule,
+					const char *method, const char *path,
+					const char **reason);
+
+/* ssh rule with verify_banner: true (the relay checks the server banner) */
+bool policy_rule_verify_banner(const struct policy_rule *rule);
+
+/**
+ * policy_errno_parse() - errno value of a name deny_errno accepts
+ * @name:	"EACCES", "EPERM", "ECONNREFUSED", "ENETUNREACH",
+ *		"EHOSTUNREACH" or "ETIMEDOUT"
+ *
+ * For --deny-errno, so the command line and the file accept the same names.
+ *
+ * Return: the errno value, or -EINVAL.
+ */
+int policy_errno_parse(const char *name);
+const char *policy_errno_name(int err);	/* "EACCES" for unknown values */
 
 /**
  * policy_print() - write the normalized policy as YAML

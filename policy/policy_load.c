@@ -1,0 +1,1269 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* policy_load.c - YAML (libyaml) to a validated policy, with every error
+ *
+ * Theory of operation: libyaml loads the whole file as one document (a
+ * node graph with source marks); we then walk the graph along the schema,
+ * reporting each problem as "FILE:LINE:COL: message (expected ...)" and
+ * carrying on, so a user sees every problem of a file at once.  Only when
+ * no problem was found is the policy returned.  A YAML syntax error stops
+ * libyaml, so it is reported alone.
+ *
+ * Anchors and aliases are refused: an alias makes libyaml hand out the same
+ * node twice, which would let a small file expand into a huge policy (and a
+ * recursive alias into a cycle).  Each node may be visited once.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "policy_internal.h"
+
+#define POLICY_FILE_MAX	(16 << 20)	/* bytes: a policy is not a data set */
+#define MSG_LEN		512
+
+/**
+ * struct loader - state of one load
+ * @name:	file name for messages
+ * @errs:	where problems go (may be NULL)
+ * @n_errors:	problems reported so far
+ * @nomem:	an allocation failed
+ * @doc:	the loaded document
+ * @seen:	one flag per node of @doc: visited already
+ * @n_nodes:	number of nodes in @doc
+ * @p:		the policy being built
+ */
+struct loader {
+	const char *name;
+	FILE *errs;
+	unsigned int n_errors;
+	bool nomem;
+	yaml_document_t doc;
+	uint8_t *seen;
+	size_t n_nodes;
+	struct policy *p;
+};
+
+static void lerr_at(struct loader *l, yaml_mark_t m, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/**
+ * lerr_at() - report one problem at a source position
+ * @l:		loader
+ * @m:		libyaml mark (0-based line and column)
+ * @fmt:	message format
+ */
+static void lerr_at(struct loader *l, yaml_mark_t m, const char *fmt, ...)
+{
+	va_list ap;
+
+	l->n_errors++;
+	if (!l->errs)
+		return;
+	fprintf(l->errs, "%s:%zu:%zu: ", l->name, m.line + 1, m.column + 1);
+	va_start(ap, fmt);
+	vfprintf(l->errs, fmt, ap);
+	va_end(ap);
+	fputc('\n', l->errs);
+}
+
+#define lerr(l, node, ...) lerr_at(l, (node)->start_mark, __VA_ARGS__)
+
+/**
+ * lnode() - get a node by id, refusing to visit any node twice
+ * @l:		loader
+ * @id:		node id from the document
+ *
+ * Return: the node, or NULL (reported) when it was reached through an
+ * alias a second time.
+ */
+static yaml_node_t *lnode(struct loader *l, int id)
+{
+	yaml_node_t *n = yaml_document_get_node(&l->doc, id);
+	size_t idx;
+
+	if (!n)
+		return NULL;
+	idx = (size_t)(n - l->doc.nodes.start);
+	if (l->seen[idx]) {
+		lerr(l, n,
+		     "anchors and aliases are not supported (expected the "
+		     "value written out where it is used)");
+		return NULL;
+	}
+	l->seen[idx] = 1;
+	return n;
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		return "a scalar";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	case YAML_NO_NODE:
+		break;
+	}
+	return "nothing";
+}
+
+/**
+ * get_str() - a node's scalar text
+ * @l:		loader
+ * @n:		node
+ * @what:	the key, for messages
+ * @expect:	what a good value looks like, for messages
+ *
+ * Return: the NUL-terminated text, or NULL (reported) if @n is no
+ * scalar, is empty, or holds a NUL byte.
+ */
+static const char *get_str(struct loader *l, yaml_node_t *n, const char *what,
+			   const char *expect)
+{
+	const char *s;
+
+	if (n->type != YAML_SCALAR_NODE) {
+		lerr(l, n, "'%s' is %s (expected %s)", what, node_kind(n),
+		     expect);
+		return NULL;
+	}
+	s = (const char *)n->data.scalar.value;
+	if (!n->data.scalar.length) {
+		lerr(l, n, "'%s' is empty (expected %s)", what, expect);
+		return NULL;
+	}
+	if (strlen(s) != n->data.scalar.length) {
+		lerr(l, n, "'%s' contains a NUL character (expected %s)",
+		     what, expect);
+		return NULL;
+	}
+	return s;
+}
+
+/**
+ * get_enum() - a scalar that must be one of a table's strings
+ * @l:		loader
+ * @n:		node
+ * @what:	the key
+ * @tab:	the accepted strings
+ * @n_tab:	number of @tab
+ *
+ * Return: the index in @tab, or -EINVAL (reported).
+ */
+static int get_enum(struct loader *l, yaml_node_t *n, const char *what,
+		    const char *const *tab, size_t n_tab)
+{
+	char expect[128] = "one of: ";
+	const char *s;
+	size_t i;
+
+	for (i = 0; i < n_tab; i++) {
+		strcat(expect, tab[i]);
+		if (i + 1 < n_tab)
+			strcat(expect, ", ");
+	}
+	s = get_str(l, n, what, expect);
+	if (!s)
+		return -EINVAL;
+	for (i = 0; i < n_tab; i++)
+		if (!strcmp(s, tab[i]))
+			return (int)i;
+	lerr(l, n, "unknown %s '%s' (expected %s)", what, s, expect);
+	return -EINVAL;
+}
+
+static int get_bool(struct loader *l, yaml_node_t *n, const char *what)
+{
+	static const char *const tab[] = { "false", "true" };
+
+	return get_enum(l, n, what, tab, ARRAY_SIZE(tab));
+}
+
+/**
+ * get_uint() - a non-negative decimal number
+ * @l:		loader
+ * @n:		node
+ * @what:	the key
+ * @max:	largest value accepted
+ * @out:	the value
+ *
+ * Return: 0, or -EINVAL (reported).
+ */
+static int get_uint(struct loader *l, yaml_node_t *n, const char *what,
+		    unsigned long max, unsigned long *out)
+{
+	const char *s = get_str(l, n, what, "a number");
+	unsigned long v = 0;
+	size_t i;
+
+	if (!s)
+		return -EINVAL;
+	for (i = 0; s[i]; i++) {
+		if (s[i] < '0' || s[i] > '9') {
+			lerr(l, n, "'%s' is '%s' (expected a number 0-%lu)",
+			     what, s, max);
+			return -EINVAL;
+		}
+		v = v * 10 + (unsigned long)(s[i] - '0');
+		if (v > max) {
+			lerr(l, n, "'%s' is %s, too large (expected 0-%lu)",
+			     what, s, max);
+			return -EINVAL;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+/**
+ * check_mapping() - a mapping with known keys, each at most once
+ * @l:		loader
+ * @n:		node
+ * @what:	what the mapping is, for messages ("a rule")
+ * @keys:	accepted keys, NULL-terminated
+ *
+ * Reports unknown and duplicate keys and non-scalar keys.  Callers then
+ * walk the pairs themselves and see only accepted keys.
+ *
+ * Return: true if @n is a mapping (even with bad keys).
+ */
+static bool check_mapping(struct loader *l, yaml_node_t *n, const char *what,
+			  const char *const *keys)
+{
+	yaml_node_pair_t *a, *b;
+	char expect[256] = "";
+	size_t i;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		lerr(l, n, "%s is %s (expected a mapping of key: value)", what,
+		     node_kind(n));
+		return false;
+	}
+	for (i = 0; keys[i]; i++) {
+		strcat(expect, keys[i]);
+		if (keys[i + 1])
+			strcat(expect, ", ");
+	}
+	for (a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top;
+	     a++) {
+		yaml_node_t *k = lnode(l, a->key);
+		const char *ks;
+
+		if (!k)
+			continue;
+		if (k->type != YAML_SCALAR_NODE) {
+			lerr(l, k, "a key in %s is %s (expected one of: %s)",
+			     what, node_kind(k), expect);
+			continue;
+		}
+		ks = (const char *)k->data.scalar.value;
+		for (i = 0; keys[i] && strcmp(keys[i], ks); i++)
+			;
+		if (!keys[i]) {
+			lerr(l, k, "unknown key '%s' in %s (expected one of: "
+			     "%s)", ks, what, expect);
+			continue;
+		}
+		for (b = n->data.mapping.pairs.start; b < a; b++) {
+			yaml_node_t *bk;
+
+			bk = yaml_document_get_node(&l->doc, b->key);
+			if (bk && bk->type == YAML_SCALAR_NODE &&
+			    !strcmp((const char *)bk->data.scalar.value, ks)) {
+				lerr(l, k, "duplicate key '%s' (expected each "
+				     "key once; first at %zu:%zu)", ks,
+				     bk->start_mark.line + 1,
+				     bk->start_mark.column + 1);
+				break;
+			}
+		}
+	}
+	return true;
+}
+
+/* Key of a pair, known to be a scalar after check_mapping() */
+static const char *pair_key(struct loader *l, yaml_node_pair_t *pr)
+{
+	yaml_node_t *k = yaml_document_get_node(&l->doc, pr->key);
+
+	if (!k || k->type != YAML_SCALAR_NODE)
+		return "";
+	return (const char *)k->data.scalar.value;
+}
+
+/**
+ * rule_origin() - "FILE:LINE" of a rule
+ * @l:		loader
+ * @n:		the rule's node
+ *
+ * Return: malloc'ed string, or NULL (out of memory noted in @l).
+ */
+static char *rule_origin(struct loader *l, yaml_node_t *n)
+{
+	size_t len = strlen(l->name) + 24;
+	char *s = malloc(len);
+
+	if (!s) {
+		l->nomem = true;
+		return NULL;
+	}
+	snprintf(s, len, "%s:%zu", l->name, n->start_mark.line + 1);
+	return s;
+}
+
+/**
+ * add_rule() - append a finished rule to the policy
+ * @l:		loader
+ * @r:		the rule, moved into the policy (zeroed) or freed
+ */
+static void add_rule(struct loader *l, struct policy_rule *r)
+{
+	struct policy *p = l->p;
+	struct policy_rule *nr;
+
+	nr = realloc(p->rules, (p->n_rules + 1) * sizeof(*nr));
+	if (!nr) {
+		l->nomem = true;
+		rule_free(r);
+		return;
+	}
+	p->rules = nr;
+	p->rules[p->n_rules++] = *r;
+	if (r->dst_kind == RULE_DST_NAME)
+		p->has_name_rules = true;
+	memset(r, 0, sizeof(*r));
+}
+
+static void note_ret(struct loader *l, int ret)
+{
+	if (ret == -ENOMEM)
+		l->nomem = true;
+}
+
+/**
+ * load_ports() - a rule's port: N, "A-B", "A,B" or a list of those
+ * @l:		loader
+ * @r:		the rule
+ * @n:		the port node
+ *
+ * Return: 0, or -EINVAL (reported).
+ */
+static int load_ports(struct loader *l, struct policy_rule *r, yaml_node_t *n)
+{
+	char msg[MSG_LEN];
+	yaml_node_item_t *it;
+	size_t count, i = 0;
+	int ret, bad = 0;
+
+	if (n->type == YAML_SCALAR_NODE) {
+		const char *s = get_str(l, n, "port", "a port 1-65535, a "
+					"range A-B, or a list of them");
+
+		if (!s)
+			return -EINVAL;
+		ret = ports_parse(s, &r->ports, &r->n_ports, msg, sizeof(msg));
+		note_ret(l, ret);
+		if (ret == -EINVAL)
+			lerr(l, n, "%s", msg);
+		return ret;
+	}
+	if (n->type != YAML_SEQUENCE_NODE) {
+		lerr(l, n, "'port' is %s (expected a port 1-65535, a range "
+		     "A-B, or a list of them)", node_kind(n));
+		return -EINVAL;
+	}
+	count = (size_t)(n->data.sequence.items.top -
+			 n->data.sequence.items.start);
+	if (!count) {
+		lerr(l, n, "'port' is an empty list (expected at least one "
+		     "port, or no 'port' key for the default)");
+		return -EINVAL;
+	}
+	r->ports = calloc(count, sizeof(*r->ports));
+	if (!r->ports) {
+		l->nomem = true;
+		return -ENOMEM;
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *pn = lnode(l, *it);
+		const char *s;
+
+		if (!pn) {
+			bad = -EINVAL;
+			continue;
+		}
+		s = get_str(l, pn, "port", "a port 1-65535 or a range A-B");
+		if (!s) {
+			bad = -EINVAL;
+			continue;
+		}
+		if (port_range_parse(s, &r->ports[i], msg, sizeof(msg))) {
+			lerr(l, pn, "%s", msg);
+			bad = -EINVAL;
+			continue;
+		}
+		i++;
+	}
+	r->n_ports = i;
+	return bad;
+}
+
+static const char *const http_methods[] = {
+	"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT",
+	"TRACE",
+};
+
+/**
+ * load_methods() - a list of HTTP methods, normalized to upper case
+ * @l:		loader
+ * @n:		the list's node
+ * @out:	the methods, malloc'ed
+ * @n_out:	number of @out
+ *
+ * Return: 0, or -EINVAL (reported).
+ */
+static int load_methods(struct loader *l, yaml_node_t *n, char ***out,
+			size_t *n_out)
+{
+	static const char expect[] = "a list of GET, HEAD, POST, PUT, DELETE, "
+				     "PATCH, OPTIONS, CONNECT, TRACE";
+	yaml_node_item_t *it;
+	size_t count;
+	int bad = 0;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		lerr(l, n, "'methods' is %s (expected %s)", node_kind(n),
+		     expect);
+		return -EINVAL;
+	}
+	count = (size_t)(n->data.sequence.items.top -
+			 n->data.sequence.items.start);
+	*out = calloc(count ? count : 1, sizeof(**out));
+	if (!*out) {
+		l->nomem = true;
+		return -ENOMEM;
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *mn = lnode(l, *it);
+		const char *s;
+		char up[16];
+		size_t i;
+
+		if (!mn || !(s = get_str(l, mn, "method", expect))) {
+			bad = -EINVAL;
+			continue;
+		}
+		for (i = 0; s[i] && i < sizeof(up) - 1; i++)
+			up[i] = (s[i] >= 'a' && s[i] <= 'z') ? s[i] - 32 : s[i];
+		up[i] = '\0';
+		for (i = 0; i < ARRAY_SIZE(http_methods); i++)
+			if (strlen(s) < sizeof(up) &&
+			    !strcmp(up, http_methods[i]))
+				break;
+		if (i == ARRAY_SIZE(http_methods)) {
+			lerr(l, mn, "unknown method '%s' (expected one of: "
+			     "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, "
+			     "CONNECT, TRACE)", s);
+			bad = -EINVAL;
+			continue;
+		}
+		(*out)[*n_out] = strdup(http_methods[i]);
+		if (!(*out)[*n_out]) {
+			l->nomem = true;
+			return -ENOMEM;
+		}
+		(*n_out)++;
+	}
+	if (!count) {
+		lerr(l, n, "'methods' is an empty list (expected %s)", expect);
+		bad = -EINVAL;
+	}
+	return bad;
+}
+
+/**
+ * load_path_rule() - one entry of path_rules
+ * @l:		loader
+ * @pr:		the entry to fill
+ * @n:		its node
+ *
+ * Return: 0, or -EINVAL (reported).
+ */
+static int load_path_rule(struct loader *l, struct path_rule *pr,
+			  yaml_node_t *n)
+{
+	static const char *const keys[] = { "path", "action", "methods", NULL };
+	yaml_node_pair_t *a;
+	bool have_path = false;
+	int bad = 0, ret;
+
+	pr->line = n->start_mark.line + 1;
+	if (!check_mapping(l, n, "a path rule", keys))
+		return -EINVAL;
+	for (a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top;
+	     a++) {
+		const char *k = pair_key(l, a);
+		yaml_node_t *v = lnode(l, a->value);
+		const char *s;
+
+		if (!v) {
+			bad = -EINVAL;
+			continue;
+		}
+		if (!strcmp(k, "path")) {
+			have_path = true;
+			s = get_str(l, v, "path", "'/prefix' or '~regex'");
+			if (!s || pr->path) {
+				bad = -EINVAL;
+				continue;
+			}
+			if (s[0] != '/' && s[0] != '~') {
+				lerr(l, v, "path '%s' is neither a prefix nor "
+				     "a regular expression (expected '/prefix' "
+				     "or '~regex')", s);
+				bad = -EINVAL;
+				continue;
+			}
+			if (s[0] == '~') {
+				char err[128];
+
+				ret = regcomp(&pr->re, s + 1,
+					      REG_EXTENDED | REG_NOSUB);
+				if (ret) {
+					regerror(ret, &pr->re, err,
+						 sizeof(err));
+					lerr(l, v, "bad regular expression "
+					     "'%s': %s (expected a POSIX "
+					     "extended regular expression)",
+					     s + 1, err);
+					bad = -EINVAL;
+					continue;
+				}
+				pr->is_regex = true;
+			}
+			pr->path = strdup(s);
+			if (!pr->path)
+				l->nomem = true;
+		} else if (!strcmp(k, "action")) {
+			ret = get_enum(l, v, "action", policy_action_str,
+				       POLICY_ACTION_NUM);
+			if (ret < 0)
+				bad = ret;
+			else
+				pr->action = (enum policy_action)ret;
+		} else if (!strcmp(k, "methods") && !pr->methods) {
+			ret = load_methods(l, v, &pr->methods, &pr->n_methods);
+			if (ret < 0)
+				bad = ret;
+		}
+	}
+	if (!have_path) {
+		lerr(l, n, "path rule without 'path' (expected path: /prefix "
+		     "or path: ~regex)");
+		bad = -EINVAL;
+	}
+	return bad;
+}
+
+static int load_path_rules(struct loader *l, struct policy_rule *r,
+			   yaml_node_t *n)
+{
+	yaml_node_item_t *it;
+	size_t count;
+	int bad = 0;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		lerr(l, n, "'path_rules' is %s (expected a list of { path, "
+		     "action, methods })", node_kind(n));
+		return -EINVAL;
+	}
+	count = (size_t)(n->data.sequence.items.top -
+			 n->data.sequence.items.start);
+	r->path_rules = calloc(count ? count : 1, sizeof(*r->path_rules));
+	if (!r->path_rules) {
+		l->nomem = true;
+		return -ENOMEM;
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *pn = lnode(l, *it);
+		struct path_rule *pr = &r->path_rules[r->n_path_rules++];
+
+		if (!pn || load_path_rule(l, pr, pn) < 0)
+			bad = -EINVAL;
+	}
+	return bad;
+}
+
+/**
+ * load_rule() - one entry of rules
+ * @l:		loader
+ * @n:		its node
+ *
+ * Every key is checked even after a problem, so all of them are reported.
+ */
+static void load_rule(struct loader *l, yaml_node_t *n)
+{
+	static const char *const keys[] = {
+		"dst", "proto", "port", "action", "path_rules", "path_default",
+		"methods", "allow_broad", "verify_banner", NULL
+	};
+	yaml_node_t *dst = NULL, *proto = NULL, *port = NULL, *action = NULL,
+		    *path_rules = NULL, *path_default = NULL, *methods = NULL,
+		    *broad = NULL, *banner = NULL;
+	struct policy_rule r = { 0 };
+	char msg[MSG_LEN];
+	yaml_node_pair_t *a;
+	int bad = 0, pp_bad = 0, ret;
+
+	if (!check_mapping(l, n, "a rule", keys))
+		return;
+	for (a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top;
+	     a++) {
+		const char *k = pair_key(l, a);
+		yaml_node_t **slot = !strcmp(k, "dst")		 ? &dst :
+				     !strcmp(k, "proto")	 ? &proto :
+				     !strcmp(k, "port")		 ? &port :
+				     !strcmp(k, "action")	 ? &action :
+				     !strcmp(k, "path_rules")	 ? &path_rules :
+				     !strcmp(k, "path_default") ? &path_default :
+				     !strcmp(k, "methods")	 ? &methods :
+				     !strcmp(k, "allow_broad")	 ? &broad :
+				     !strcmp(k, "verify_banner") ? &banner :
+								   NULL;
+
+		if (!slot)
+			continue;	/* unknown: reported */
+		if (*slot) {
+			bad = -EINVAL;	/* duplicate: reported */
+			continue;
+		}
+		*slot = lnode(l, a->value);
+		if (!*slot)
+			bad = -EINVAL;
+	}
+
+	r.action = POLICY_ACTION_ALLOW;
+	r.proto = POLICY_PROTO_ANY;
+	r.origin = rule_origin(l, n);
+	if (broad) {
+		ret = get_bool(l, broad, "allow_broad");
+		if (ret < 0)
+			bad = ret;
+		else
+			r.allow_broad = ret;
+	}
+	if (action) {
+		ret = get_enum(l, action, "action", policy_action_str,
+			       POLICY_ACTION_NUM);
+		if (ret < 0)
+			bad = ret;
+		else
+			r.action = (enum policy_action)ret;
+	}
+	if (proto) {
+		const char *s = get_str(l, proto, "proto", "one of: tcp, udp, "
+					"ssh, http, https, tls, ftp, icmp, "
+					"quic, any");
+
+		ret = s ? proto_parse(s) : -EINVAL;
+		if (ret < 0 && s)
+			lerr(l, proto, "unknown proto '%s' (expected one of: "
+			     "%s)", s, policy_proto_list());
+		if (ret < 0)
+			bad = pp_bad = ret;
+		else
+			r.proto = (enum policy_proto)ret;
+	}
+	if (!dst) {
+		lerr(l, n, "rule without 'dst' (expected dst: a name pattern, "
+		     "an IP address or a CIDR)");
+		bad = -EINVAL;
+	} else {
+		const char *s = get_str(l, dst, "dst", "a name pattern, an IP "
+					"address or a CIDR");
+
+		if (!s) {
+			bad = -EINVAL;
+		} else {
+			ret = rule_set_dst(&r, s, msg, sizeof(msg));
+			note_ret(l, ret);
+			if (ret == -EINVAL)
+				lerr(l, dst, "%s", msg);
+			if (ret < 0)
+				bad = ret;
+		}
+	}
+	if (port && load_ports(l, &r, port) < 0)
+		bad = pp_bad = -EINVAL;
+	if (!pp_bad) {
+		ret = rule_finish_ports(&r, msg, sizeof(msg));
+		note_ret(l, ret);
+		if (ret == -EINVAL)
+			lerr(l, port ? port : proto ? proto : n, "%s", msg);
+		if (ret < 0)
+			bad = ret;
+	}
+	if (banner) {
+		ret = get_bool(l, banner, "verify_banner");
+		if (ret >= 0 && r.proto != POLICY_PROTO_SSH && proto) {
+			lerr(l, banner, "verify_banner applies to proto ssh "
+			     "only (expected proto: ssh)");
+			ret = -EINVAL;
+		} else if (ret >= 0 && r.proto != POLICY_PROTO_SSH) {
+			lerr(l, banner, "verify_banner applies to proto ssh "
+			     "only (expected proto: ssh in this rule)");
+			ret = -EINVAL;
+		}
+		if (ret < 0)
+			bad = ret;
+		else
+			r.verify_banner = ret;
+	}
+	if ((path_rules || path_default || methods) &&
+	    (r.proto != POLICY_PROTO_HTTP || r.action != POLICY_ACTION_ALLOW)) {
+		yaml_node_t *at = path_rules ? path_rules :
+				  path_default ? path_default : methods;
+
+		lerr(l, at, "path_rules, path_default and methods apply to "
+		     "allow rules with proto http only: the relay cannot see "
+		     "requests inside TLS (expected proto: http, action: "
+		     "allow)");
+		bad = -EINVAL;
+	}
+	if (path_rules && load_path_rules(l, &r, path_rules) < 0)
+		bad = -EINVAL;
+	if (path_default) {
+		ret = get_enum(l, path_default, "path_default",
+			       policy_action_str, POLICY_ACTION_NUM);
+		if (ret < 0) {
+			bad = ret;
+		} else {
+			r.path_default = (enum policy_action)ret;
+			r.has_path_default = true;
+		}
+	}
+	if (methods && load_methods(l, methods, &r.methods, &r.n_methods) < 0)
+		bad = -EINVAL;
+	if (!path_default && path_rules)
+		r.path_default = POLICY_ACTION_DENY;
+
+	if (bad || !r.origin)
+		rule_free(&r);
+	else
+		add_rule(l, &r);
+}
+
+static void load_rules(struct loader *l, yaml_node_t *n)
+{
+	yaml_node_item_t *it;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		lerr(l, n, "'rules' is %s (expected a list of rules, each "
+		     "starting with '- dst: ...')", node_kind(n));
+		return;
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *rn = lnode(l, *it);
+
+		if (rn)
+			load_rule(l, rn);
+	}
+}
+
+static void load_add_domains(struct loader *l, yaml_node_t *n)
+{
+	yaml_node_item_t *it;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		lerr(l, n, "'add_domains' is %s (expected a list of names, "
+		     "e.g. [github.com, .githubusercontent.com])",
+		     node_kind(n));
+		return;
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *dn = lnode(l, *it);
+		struct policy_rule r = { 0 };
+		char msg[MSG_LEN];
+		const char *s;
+		int ret;
+
+		if (!dn || !(s = get_str(l, dn, "add_domains entry",
+					 "a name pattern")))
+			continue;
+		r.action = POLICY_ACTION_ALLOW;
+		r.proto = POLICY_PROTO_HTTPS;
+		r.origin = rule_origin(l, dn);
+		ret = rule_set_dst(&r, s, msg, sizeof(msg));
+		if (!ret)
+			ret = rule_finish_ports(&r, msg, sizeof(msg));
+		note_ret(l, ret);
+		if (ret == -EINVAL)
+			lerr(l, dn, "%s", msg);
+		if (ret < 0 || !r.origin)
+			rule_free(&r);
+		else
+			add_rule(l, &r);
+	}
+}
+
+/**
+ * get_ip() - a scalar that must be one IPv4 or IPv6 address
+ * @l:		loader
+ * @n:		node
+ * @what:	the key
+ *
+ * Return: malloc'ed copy, or NULL (reported).
+ */
+static char *get_ip(struct loader *l, yaml_node_t *n, const char *what)
+{
+	const char *s = get_str(l, n, what, "an IP address");
+	uint8_t buf[16];
+	char *copy;
+
+	if (!s)
+		return NULL;
+	if (inet_pton(AF_INET, s, buf) != 1 &&
+	    inet_pton(AF_INET6, s, buf) != 1) {
+		lerr(l, n, "'%s' is '%s', not an IP address (expected e.g. "
+		     "198.51.100.53 or 2001:db8::53)", what, s);
+		return NULL;
+	}
+	copy = strdup(s);
+	if (!copy)
+		l->nomem = true;
+	return copy;
+}
+
+static void load_upstream(struct loader *l, yaml_node_t *n)
+{
+	struct policy *p = l->p;
+	yaml_node_item_t *it;
+	size_t count;
+
+	if (n->type == YAML_SCALAR_NODE) {
+		char *ip = get_ip(l, n, "upstream");
+
+		if (!ip)
+			return;
+		p->dns_upstream = calloc(1, sizeof(char *));
+		if (!p->dns_upstream) {
+			free(ip);
+			l->nomem = true;
+			return;
+		}
+		p->dns_upstream[p->n_dns_upstream++] = ip;
+		return;
+	}
+	if (n->type != YAML_SEQUENCE_NODE) {
+		lerr(l, n, "'upstream' is %s (expected a list of IP "
+		     "addresses)", node_kind(n));
+		return;
+	}
+	count = (size_t)(n->data.sequence.items.top -
+			 n->data.sequence.items.start);
+	p->dns_upstream = calloc(count ? count : 1, sizeof(char *));
+	if (!p->dns_upstream) {
+		l->nomem = true;
+		return;
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *un = lnode(l, *it);
+		char *ip = un ? get_ip(l, un, "upstream") : NULL;
+
+		if (ip)
+			p->dns_upstream[p->n_dns_upstream++] = ip;
+	}
+	if (!count)
+		lerr(l, n, "'upstream' is an empty list (expected at least one "
+		     "address, or no 'upstream' for /etc/resolv.conf)");
+}
+
+static void load_dns(struct loader *l, yaml_node_t *n)
+{
+	static const char *const keys[] = {
+		"upstream", "listen", "min_ttl", "max_ttl", "grace",
+		"deny_answer", NULL
+	};
+	struct policy *p = l->p;
+	yaml_node_t *max_node = NULL;
+	yaml_node_pair_t *a;
+	bool seen[6] = { false };
+
+	if (!check_mapping(l, n, "'dns'", keys))
+		return;
+	for (a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top;
+	     a++) {
+		const char *k = pair_key(l, a);
+		unsigned long v;
+		yaml_node_t *vn;
+		size_t i;
+		int ret;
+
+		for (i = 0; keys[i] && strcmp(keys[i], k); i++)
+			;
+		if (!keys[i] || seen[i])
+			continue;
+		seen[i] = true;
+		vn = lnode(l, a->value);
+		if (!vn)
+			continue;
+		if (!strcmp(k, "upstream")) {
+			load_upstream(l, vn);
+		} else if (!strcmp(k, "listen")) {
+			char *ip = get_ip(l, vn, "listen");
+
+			if (ip) {
+				free(p->dns_listen);
+				p->dns_listen = ip;
+			}
+		} else if (!strcmp(k, "deny_answer")) {
+			ret = get_enum(l, vn, "deny_answer",
+				       policy_dns_deny_answer_str,
+				       POLICY_DNS_DENY_NUM);
+			if (ret >= 0)
+				p->dns_deny_answer =
+					(enum policy_dns_deny_answer)ret;
+		} else if (!get_uint(l, vn, k, 7 * 86400, &v)) {
+			if (!strcmp(k, "min_ttl")) {
+				p->dns_min_ttl = (unsigned int)v;
+			} else if (!strcmp(k, "max_ttl")) {
+				p->dns_max_ttl = (unsigned int)v;
+				max_node = vn;
+			} else {
+				p->dns_grace = (unsigned int)v;
+			}
+		}
+	}
+	if (p->dns_max_ttl < p->dns_min_ttl)
+		lerr(l, max_node ? max_node : n,
+		     "max_ttl %u is below min_ttl %u (expected max_ttl >= "
+		     "min_ttl)", p->dns_max_ttl, p->dns_min_ttl);
+}
+
+static void load_top(struct loader *l, yaml_node_t *root)
+{
+	static const char *const keys[] = {
+		"version", "mode", "default", "deny_errno", "dns",
+		"add_domains", "rules", NULL
+	};
+	static const char *const dflt_str[] = { "deny", "allow" };
+	struct policy *p = l->p;
+	bool have_version = false;
+	yaml_node_pair_t *a;
+	bool seen[7] = { false };
+
+	if (!check_mapping(l, root, "the policy", keys))
+		return;
+	for (a = root->data.mapping.pairs.start;
+	     a < root->data.mapping.pairs.top; a++) {
+		const char *k = pair_key(l, a);
+		yaml_node_t *vn;
+		const char *s;
+		size_t i;
+		int ret;
+
+		for (i = 0; keys[i] && strcmp(keys[i], k); i++)
+			;
+		if (!keys[i] || seen[i])
+			continue;
+		seen[i] = true;
+		vn = lnode(l, a->value);
+		if (!vn)
+			continue;
+		if (!strcmp(k, "version")) {
+			have_version = true;
+			s = get_str(l, vn, "version", "1");
+			if (s && strcmp(s, "1"))
+				lerr(l, vn, "unsupported version '%s' "
+				     "(expected 1)", s);
+		} else if (!strcmp(k, "mode")) {
+			ret = get_enum(l, vn, "mode", policy_mode_str,
+				       POLICY_MODE_NUM);
+			if (ret >= 0)
+				p->mode = (enum policy_mode)ret;
+		} else if (!strcmp(k, "default")) {
+			ret = get_enum(l, vn, "default", dflt_str, 2);
+			if (ret >= 0)
+				p->dflt = ret ? POLICY_ACTION_ALLOW :
+						POLICY_ACTION_DENY;
+		} else if (!strcmp(k, "deny_errno")) {
+			s = get_str(l, vn, "deny_errno", "an errno name");
+			ret = s ? errno_parse(s) : -EINVAL;
+			if (s && ret < 0)
+				lerr(l, vn, "unknown deny_errno '%s' (expected "
+				     "one of: EACCES, EPERM, ECONNREFUSED, "
+				     "ENETUNREACH, EHOSTUNREACH, ETIMEDOUT)",
+				     s);
+			if (ret >= 0)
+				p->deny_errno = ret;
+		} else if (!strcmp(k, "dns")) {
+			load_dns(l, vn);
+		} else if (!strcmp(k, "add_domains")) {
+			load_add_domains(l, vn);
+		} else if (!strcmp(k, "rules")) {
+			load_rules(l, vn);
+		}
+	}
+	if (!have_version)
+		lerr(l, root, "no 'version' (expected 'version: 1' at the top "
+		     "of the policy)");
+}
+
+/**
+ * offset_mark() - line and column of a byte offset, for reader errors
+ * @buf:	the input
+ * @len:	its length
+ * @off:	the offset
+ *
+ * Return: a mark with 0-based line and column.
+ */
+static yaml_mark_t offset_mark(const char *buf, size_t len, size_t off)
+{
+	yaml_mark_t m = { 0 };
+	size_t i;
+
+	for (i = 0; i < off && i < len; i++) {
+		if (buf[i] == '\n') {
+			m.line++;
+			m.column = 0;
+		} else {
+			m.column++;
+		}
+	}
+	return m;
+}
+
+static void report_syntax(struct loader *l, yaml_parser_t *ps,
+			  const char *buf, size_t len)
+{
+	const char *problem = ps->problem ? ps->problem : "unknown error";
+	const char *hint = "";
+	yaml_mark_t m = ps->problem_mark;
+
+	if (ps->error == YAML_READER_ERROR)
+		m = offset_mark(buf, len, ps->problem_offset);
+	else if (ps->error == YAML_MEMORY_ERROR)
+		l->nomem = true;
+	if (strstr(problem, "alias"))
+		hint = "; quote patterns that start with '*', e.g. dst: "
+		       "\"*.example.com\"";
+	lerr_at(l, m, "YAML syntax error: %s%s%s (expected valid YAML%s)",
+		problem, ps->context ? " " : "",
+		ps->context ? ps->context : "", hint);
+}
+
+/**
+ * policy_add_specs() - append --allow rules, reporting bad ones
+ * @p:		the policy
+ * @allow:	specs
+ * @n_allow:	number of @allow
+ * @errs:	where problems go
+ * @nomem:	set on allocation failure
+ *
+ * Return: number of problems.
+ */
+static unsigned int policy_add_specs(struct policy *p,
+				     const char *const *allow, size_t n_allow,
+				     FILE *errs, bool *nomem)
+{
+	struct loader l = { .p = p, .errs = errs };
+	unsigned int bad = 0;
+	size_t i;
+
+	for (i = 0; i < n_allow; i++) {
+		struct policy_rule r;
+		char msg[MSG_LEN];
+		int ret;
+
+		ret = rule_parse_spec(&r, allow[i], msg, sizeof(msg));
+		if (ret == -ENOMEM)
+			*nomem = true;
+		if (ret < 0) {
+			if (ret == -EINVAL && errs)
+				fprintf(errs, "--allow '%s': %s\n", allow[i],
+					msg);
+			rule_free(&r);
+			bad++;
+			continue;
+		}
+		add_rule(&l, &r);
+	}
+	if (l.nomem)
+		*nomem = true;
+	return bad;
+}
+
+/**
+ * policy_load_buffer() - build a policy from YAML text
+ * @name:	file name for messages and rule origins
+ * @buf:	the YAML text, or NULL for no file
+ * @len:	its length
+ * @allow:	--allow specs, added after the file's rules
+ * @n_allow:	number of @allow
+ * @errs:	every problem, one per line (may be NULL)
+ *
+ * Return: the policy, or NULL with errno EINVAL (input) or ENOMEM.
+ */
+struct policy *policy_load_buffer(const char *name, const char *buf,
+				  size_t len, const char *const *allow,
+				  size_t n_allow, FILE *errs)
+{
+	struct loader l = { .name = name, .errs = errs };
+	yaml_parser_t ps;
+	struct policy *p;
+	bool nomem = false;
+
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	policy_init_defaults(p);
+	l.p = p;
+	if (name) {
+		p->path = strdup(name);
+		if (!p->path)
+			l.nomem = true;
+	}
+
+	if (buf) {
+		yaml_node_t *root;
+
+		if (!yaml_parser_initialize(&ps)) {
+			policy_free(p);
+			errno = ENOMEM;
+			return NULL;
+		}
+		yaml_parser_set_input_string(&ps, (const unsigned char *)buf,
+					     len);
+		if (!yaml_parser_load(&ps, &l.doc)) {
+			report_syntax(&l, &ps, buf, len);
+			goto parsed;
+		}
+		root = yaml_document_get_root_node(&l.doc);
+		l.n_nodes = (size_t)(l.doc.nodes.top - l.doc.nodes.start);
+		l.seen = calloc(l.n_nodes ? l.n_nodes : 1, 1);
+		if (!l.seen) {
+			l.nomem = true;
+		} else if (!root) {
+			yaml_mark_t m = { 0 };
+
+			lerr_at(&l, m, "empty policy (expected a mapping "
+				"starting with 'version: 1')");
+		} else {
+			yaml_document_t next;
+
+			load_top(&l, lnode(&l, 1));
+			if (!yaml_parser_load(&ps, &next)) {
+				report_syntax(&l, &ps, buf, len);
+			} else {
+				if (yaml_document_get_root_node(&next))
+					lerr_at(&l, next.start_mark,
+						"a second YAML document "
+						"(expected one policy per "
+						"file)");
+				yaml_document_delete(&next);
+			}
+		}
+		free(l.seen);
+		yaml_document_delete(&l.doc);
+parsed:
+		yaml_parser_delete(&ps);
+	}
+
+	if (policy_add_specs(p, allow, n_allow, errs, &nomem))
+		l.n_errors++;
+	if (!p->dns_listen && !l.nomem) {
+		p->dns_listen = strdup(POLICY_DNS_LISTEN_DEFAULT);
+		if (!p->dns_listen)
+			l.nomem = true;
+	}
+	if (l.nomem || nomem || l.n_errors) {
+		policy_free(p);
+		errno = l.nomem || nomem ? ENOMEM : EINVAL;
+		return NULL;
+	}
+	return p;
+}
+
+struct policy *policy_load(const char *path, const char *const *allow,
+			   size_t n_allow, FILE *errs)
+{
+	struct policy *p;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f;
+	int ret;
+
+	if (!path)
+		return policy_load_buffer(NULL, NULL, 0, allow, n_allow, errs);
+
+	f = fopen(path, "re");
+	if (!f) {
+		ret = errno;
+		if (errs)
+			fprintf(errs, "%s: %s\n", path, strerror(ret));
+		errno = ret;
+		return NULL;
+	}
+	for (;;) {
+		size_t got;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= POLICY_FILE_MAX) {
+				if (errs)
+					fprintf(errs, "%s: larger than %d "
+						"bytes (expected a policy "
+						"file)\n", path,
+						POLICY_FILE_MAX);
+				free(buf);
+				fclose(f);
+				errno = EFBIG;
+				return NULL;
+			}
+			cap = cap ? cap * 2 : 8192;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got)
+			continue;
+		if (ferror(f)) {
+			ret = errno ? errno : EIO;
+			if (errs)
+				fprintf(errs, "%s: %s\n", path, strerror(ret));
+			free(buf);
+			fclose(f);
+			errno = ret;
+			return NULL;
+		}
+		break;
+	}
+	fclose(f);
+	p = policy_load_buffer(path, buf, len, allow, n_allow, errs);
+	ret = errno;
+	free(buf);
+	errno = ret;
+	return p;
+}
