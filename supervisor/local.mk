@@ -1,3 +1,28 @@
 # supervisor/local.mk - the egress-supervise program
+
+# Supervisor files get _GNU_SOURCE and friends from config.h
+SUPERVISOR_CPPFLAGS = -include $(top_builddir)/config.h $(AM_CPPFLAGS)
+
+noinst_LIBRARIES += supervisor/libsupervisor.a
+supervisor_libsupervisor_a_SOURCES = \
+	supervisor/filter.c supervisor/filter.h \
+	supervisor/log.c supervisor/log.h \
+	supervisor/loop.c supervisor/loop.h \
+	supervisor/netcall.c supervisor/netcall.h \
+	supervisor/notify.c supervisor/notify.h \
+	supervisor/reaper.c supervisor/reaper.h \
+	supervisor/sockaddr.c supervisor/sockaddr.h \
+	supervisor/spawn.c supervisor/spawn.h \
+	supervisor/target.c supervisor/target.h \
+	supervisor/util.c supervisor/util.h \
+	supervisor/verdict.c supervisor/verdict.h
+supervisor_libsupervisor_a_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+supervisor_libsupervisor_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS)
+
 bin_PROGRAMS += egress-supervise
 egress_supervise_SOURCES = supervisor/main.c
+egress_supervise_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+egress_supervise_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS)
+egress_supervise_LDADD = supervisor/libsupervisor.a policy/libpolicy.a \
+	$(SECCOMP_LIBS) $(CAP_LIBS) $(YAML_LIBS)
+include $(srcdir)/supervisor/dns.mk

@@ -1,2 +1,327 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
-int main(void) { return 0; }
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* main.c - egress-supervise: command line, setup, and the main loop */
+
+#include <getopt.h>
+#include <pwd.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+
+#include "config.h"
+#include "filter.h"
+#include "log.h"
+#include "loop.h"
+#include "netcall.h"
+#include "notify.h"
+#include "policy.h"
+#include "reaper.h"
+#include "spawn.h"
+#include "target.h"
+#include "util.h"
+#include "verdict.h"
+
+#define DEFAULT_POLICY	"/etc/egress-supervise/policy.yaml"
+
+struct options {
+	const char *policy_path;
+	const char **allow;
+	size_t n_allow;
+	int deny_errno;
+	const char *log_path;
+	bool set_user;
+	uid_t uid;
+	gid_t gid;
+	bool dump_filter;
+	char **argv;
+};
+
+static struct options opts;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: egress-supervise [OPTIONS] -- CMD [ARGS...]\n"
+"       egress-supervise check FILE\n"
+"\n"
+"Run CMD with every connect and send decided by a domain policy.\n"
+"\n"
+"  --policy FILE       policy file (default: $EGRESS_SUPERVISE_POLICY, else\n"
+"                      " DEFAULT_POLICY " if present,\n"
+"                      else deny everything but loopback)\n"
+"  --allow SPEC        allow DST[:PORTS][/PROTO]; DST is a name pattern, an\n"
+"                      IP or a CIDR (repeatable, adds to the policy's rules)\n"
+"  --deny-errno NAME   errno for denied calls (default: the policy's, EACCES)\n"
+"  --log PATH          JSON lines, one per decision ('-': stderr, default)\n"
+"  --user UID[:GID]    run CMD as this user (numbers or names)\n"
+"  --dump-filter       print the seccomp filter and exit\n"
+"  -h, --help          this text\n"
+"  -V, --version       the version\n"
+"\n"
+"Exit status: CMD's; 128+N if CMD was killed by signal N; 125 if\n"
+"egress-supervise itself failed; 126 if CMD cannot run; 127 if not found.\n");
+}
+
+static int parse_user(const char *s, struct options *o)
+{
+	char buf[256], *colon, *end;
+	struct passwd *pw = NULL;
+	unsigned long v;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	colon = strchr(buf, ':');
+	if (colon)
+		*colon++ = '\0';
+
+	errno = 0;
+	v = strtoul(buf, &end, 10);
+	if (*buf && !*end && !errno && v < (uid_t)-1) {
+		o->uid = (uid_t)v;
+		pw = getpwuid(o->uid);
+		o->gid = pw ? pw->pw_gid : (gid_t)v;
+	} else {
+		pw = getpwnam(buf);
+		if (!pw)
+			return -EINVAL;
+		o->uid = pw->pw_uid;
+		o->gid = pw->pw_gid;
+	}
+	if (colon) {
+		struct group *gr;
+
+		errno = 0;
+		v = strtoul(colon, &end, 10);
+		if (*colon && !*end && !errno && v < (gid_t)-1) {
+			o->gid = (gid_t)v;
+		} else {
+			gr = getgrnam(colon);
+			if (!gr)
+				return -EINVAL;
+			o->gid = gr->gr_gid;
+		}
+	}
+	o->set_user = true;
+	return 0;
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_POLICY = 256, OPT_ALLOW, OPT_DENY_ERRNO, OPT_LOG, OPT_USER,
+	       OPT_DUMP_FILTER };
+	static const struct option longopts[] = {
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "allow", required_argument, NULL, OPT_ALLOW },
+		{ "deny-errno", required_argument, NULL, OPT_DENY_ERRNO },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "dump-filter", no_argument, NULL, OPT_DUMP_FILTER },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int c;
+
+	o->allow = calloc((size_t)argc, sizeof(*o->allow));
+	if (!o->allow)
+		die("out of memory");
+
+	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_POLICY:
+			o->policy_path = optarg;
+			break;
+		case OPT_ALLOW:
+			o->allow[o->n_allow++] = optarg;
+			break;
+		case OPT_DENY_ERRNO:
+			o->deny_errno = util_errno_from_name(optarg);
+			if (o->deny_errno < 0)
+				die("--deny-errno '%s': unknown errno name "
+				    "(expected e.g. EACCES, EPERM, "
+				    "ECONNREFUSED, ENETUNREACH)", optarg);
+			break;
+		case OPT_LOG:
+			o->log_path = optarg;
+			break;
+		case OPT_USER:
+			if (parse_user(optarg, o))
+				die("--user '%s': no such user or group "
+				    "(expected UID[:GID] or NAME[:GROUP])",
+				    optarg);
+			break;
+		case OPT_DUMP_FILTER:
+			o->dump_filter = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("egress-supervise %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(EXIT_SUPERVISOR);
+		}
+	}
+	if (o->dump_filter)
+		return;
+	if (optind >= argc) {
+		fprintf(stderr, "egress-supervise: no command given "
+				"(expected: egress-supervise [OPTIONS] -- CMD "
+				"[ARGS...])\n");
+		exit(EXIT_SUPERVISOR);
+	}
+	o->argv = argv + optind;
+
+	if (!o->policy_path)
+		o->policy_path = getenv("EGRESS_SUPERVISE_POLICY");
+	if (o->policy_path && !*o->policy_path)
+		o->policy_path = NULL;
+	if (!o->policy_path && !access(DEFAULT_POLICY, F_OK))
+		o->policy_path = DEFAULT_POLICY;
+}
+
+/* `egress-supervise check FILE`: the normalized policy, or its errors */
+static int cmd_check(int argc, char **argv)
+{
+	struct policy *p;
+
+	if (argc != 3) {
+		fprintf(stderr, "Usage: egress-supervise check FILE\n");
+		return 2;
+	}
+	p = policy_load(argv[2], NULL, 0, stderr);
+	if (!p)
+		return 1;
+	policy_print(p, stdout);
+	policy_free(p);
+	return 0;
+}
+
+/* SIGHUP: read the policy again; keep the old one if the new is bad */
+static void reload_policy(void)
+{
+	struct policy *old = verdict_policy(), *p;
+
+	if (!opts.policy_path) {
+		log_warn("SIGHUP: no policy file to reload");
+		return;
+	}
+	p = policy_load(opts.policy_path, opts.allow, opts.n_allow, stderr);
+	if (!p) {
+		log_warn("SIGHUP: %s has errors; keeping the current policy",
+			 opts.policy_path);
+		return;
+	}
+	verdict_set_policy(p);
+	policy_free(old);
+	log_warn("SIGHUP: policy reloaded from %s", opts.policy_path);
+}
+
+static int main_loop(void)
+{
+	struct epoll_event evs[64];
+	uint64_t last_timer = 0;
+	int status, i, n;
+
+	for (;;) {
+		n = epoll_wait(loop_fd(), evs, ARRAY_SIZE(evs), 1000);
+		if (n < 0 && errno != EINTR)
+			die("epoll_wait: %s", strerror(errno));
+		clock_gettime(CLOCK_MONOTONIC, &loop_now);
+
+		for (i = 0; i < n; i++) {
+			union loop_ref ref = { .u64 = evs[i].data.u64 };
+
+			switch ((enum loop_type)ref.type) {
+			case LOOP_NOTIFY:
+				if (evs[i].events & EPOLLHUP) {
+					/* no task uses the filter any more */
+					loop_del(ref.fd);
+					break;
+				}
+				notify_handler(evs[i].events);
+				break;
+			case LOOP_SIGNAL:
+				reaper_handler();
+				break;
+			case LOOP_PENDING:
+				notify_pending_handler(ref, evs[i].events);
+				break;
+			case LOOP_DNS_UDP:
+			case LOOP_DNS_TCP_LISTEN:
+			case LOOP_DNS_TCP:
+			case LOOP_DNS_UPSTREAM:
+			case LOOP_NONE:
+			case LOOP_TYPE_NUM:
+				break;
+			}
+		}
+		if (reaper_done(&status))
+			return status;
+		if (loop_now_ms() - last_timer >= 1000) {
+			notify_timer();
+			last_timer = loop_now_ms();
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sock_fprog prog = { 0 };
+	struct spawn_opts so = { 0 };
+	struct policy *p;
+	sigset_t old_mask;
+	int listener, ret;
+	pid_t pid;
+
+	if (argc >= 2 && !strcmp(argv[1], "check"))
+		return cmd_check(argc, argv);
+
+	parse_options(argc, argv, &opts);
+	if (opts.dump_filter)
+		return filter_dump(stdout) ? EXIT_SUPERVISOR : 0;
+
+	p = policy_load(opts.policy_path, opts.allow, opts.n_allow, stderr);
+	if (!p)
+		return EXIT_SUPERVISOR;
+	verdict_set_policy(p);
+	verdict_set_deny_errno(opts.deny_errno);
+
+	ret = log_open(opts.log_path);
+	if (ret)
+		die("--log %s: %s", opts.log_path, strerror(-ret));
+
+	/* Nothing CMD runs may read or write our memory */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		die("prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+
+	ret = filter_build(getpid(), &prog);
+	if (ret)
+		die("building the seccomp filter: %s", strerror(-ret));
+	if ((ret = loop_init()) || (ret = reaper_init(&old_mask)) ||
+	    (ret = netcall_init()))
+		die("setting up: %s", strerror(-ret));
+	target_init();
+	reaper_on_hup(reload_policy);
+
+	so.argv = opts.argv;
+	so.set_user = opts.set_user;
+	so.uid = opts.uid;
+	so.gid = opts.gid;
+	so.prog = &prog;
+	so.sigmask = &old_mask;
+	ret = spawn_cmd(&so, &pid, &listener);
+	filter_free(&prog);
+	if (ret)
+		return ret;
+	reaper_set_cmd(pid);
+
+	ret = notify_init(listener);
+	if (ret)
+		die("listening for notifications: %s", strerror(-ret));
+
+	return main_loop();
+}

@@ -1,0 +1,705 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* netcall.c - the notified socket calls, decided and performed by us
+ *
+ * Theory of operation
+ *
+ * Each handler follows the same steps, in this order:
+ *
+ *   1. bound the arguments as the kernel would (addrlen, msg_namelen,
+ *      iovlen, controllen, vlen) and copy everything the call would read
+ *      from the target's memory into our own buffers, once;
+ *   2. check that the notification is still valid: the thread is alive and
+ *      the memory we read was its own;
+ *   3. fetch the socket with pidfd_getfd() and take its family, type and
+ *      protocol from the object itself, not from the fd number;
+ *   4. read the destination the way the kernel would (sockaddr_canon()),
+ *      decide, and log;
+ *   5. perform the call on the duplicate with our copy, and answer with
+ *      the kernel's result.
+ *
+ * Nothing that was read from the target is ever answered with CONTINUE:
+ * another thread could rewrite it between our check and the kernel's read.
+ * Only socket(), whose arguments are registers, may be continued.
+ *
+ * Sends on a socket the target opened blocking are made with MSG_DONTWAIT;
+ * when the kernel has no room, the notification waits (notify_pend_rerun)
+ * instead of the loop.
+ */
+
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+
+#include "log.h"
+#include "netcall.h"
+#include "notify.h"
+#include "policy.h"
+#include "sockaddr.h"
+#include "target.h"
+#include "util.h"
+#include "verdict.h"
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP	262
+#endif
+
+/* Largest payload copied for one send: a stream send beyond it is sent in
+ * part (as the kernel may do), a datagram beyond it fails with EMSGSIZE. */
+#define SEND_MAX	(256 * 1024)
+/* Largest ancillary data: the kernel's default optmem_max is 128 KiB on
+ * 6.x but 20 KiB on older kernels; real programs send a few fds. */
+#define CONTROL_MAX	(16 * 1024)
+#define SCM_MAX_FD	253
+
+static uint8_t *payload;
+static uint8_t *control;
+static struct iovec *iovs;
+static uint32_t native_arch;
+
+int netcall_init(void)
+{
+	native_arch = seccomp_arch_native();
+	payload = malloc(SEND_MAX);
+	control = malloc(CONTROL_MAX);
+	iovs = calloc(UIO_MAXIOV, sizeof(*iovs));
+	if (!payload || !control || !iovs)
+		return -ENOMEM;
+	return 0;
+}
+
+/**
+ * struct sock_info - what the fetched socket is
+ */
+struct sock_info {
+	int family;
+	int type;
+	int proto;
+	bool nonblock;
+	int flags;
+};
+
+static int sock_info_get(int fd, struct sock_info *si)
+{
+	socklen_t sl = sizeof(int);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &si->family, &sl))
+		return -errno;
+	sl = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &si->type, &sl))
+		return -errno;
+	sl = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &si->proto, &sl))
+		return -errno;
+	si->flags = fcntl(fd, F_GETFL);
+	if (si->flags < 0)
+		return -errno;
+	si->nonblock = si->flags & O_NONBLOCK;
+	return 0;
+}
+
+static bool sock_stream_connected(int fd, const struct sock_info *si)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (si->type != SOCK_STREAM)
+		return false;
+	return !getpeername(fd, (struct sockaddr *)&ss, &sl);
+}
+
+/**
+ * nc_fetch_socket() - our duplicate of the target's fd, and what it is
+ *
+ * The decision is made on the object fetched here, whatever the fd number
+ * refers to by the time the target looks again.
+ *
+ * Return: our fd, or -errno (ENOTSOCK for other files)
+ */
+static int nc_fetch_socket(struct target *t, int fd, struct sock_info *si)
+{
+	int dup, ret;
+
+	dup = target_getfd(t, fd);
+	if (dup < 0)
+		return dup == -ESRCH ? -ESRCH : -EBADF;
+	ret = sock_info_get(dup, si);
+	if (ret) {
+		close(dup);
+		return ret;
+	}
+	return dup;
+}
+
+/* ------------------------------------------------------------------ */
+/* socket()                                                           */
+
+/**
+ * nc_socket() - decide a socket() the filter did not let through
+ *
+ * The filter lets AF_UNIX and plain AF_INET(6) stream/datagram sockets
+ * with protocol 0 through; we see the rest.  Arguments are registers, so
+ * an allowed call may be continued.  Values are truncated to int as the
+ * kernel does.
+ */
+static void nc_socket(const struct seccomp_notif *req, struct target *t)
+{
+	int family = (int)req->data.args[0];
+	int type = (int)req->data.args[1];
+	int proto = (int)req->data.args[2];
+	int base = type & 0xf;
+	const char *reason = NULL;
+	int err = 0;
+
+	if (type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC)) {
+		err = EINVAL;
+		reason = "invalid type flags";
+	} else if (family == AF_INET || family == AF_INET6) {
+		bool icmp = (family == AF_INET && proto == IPPROTO_ICMP) ||
+			    (family == AF_INET6 && proto == IPPROTO_ICMPV6);
+
+		if (base == SOCK_STREAM &&
+		    (!proto || proto == IPPROTO_TCP || proto == IPPROTO_MPTCP))
+			reason = "tcp";
+		else if (base == SOCK_DGRAM && (!proto || proto == IPPROTO_UDP))
+			reason = "udp";
+		else if (base == SOCK_DGRAM && icmp &&
+			 policy_allows_icmp(verdict_policy()))
+			reason = "icmp allowed by a rule";
+		else if (base == SOCK_DGRAM && icmp)
+			err = EPERM, reason = "no rule allows icmp";
+		else if (base == SOCK_RAW || base == SOCK_PACKET)
+			err = EPERM, reason = "raw sockets are not allowed";
+		else
+			err = EPERM, reason = "socket type or protocol the "
+					      "policy cannot decide";
+	} else if (family == AF_NETLINK && proto == NETLINK_ROUTE &&
+		   (base == SOCK_RAW || base == SOCK_DGRAM)) {
+		reason = "netlink route";
+	} else if (family == AF_UNIX) {
+		reason = "unix";
+	} else {
+		err = EAFNOSUPPORT;
+		reason = "address family not allowed";
+	}
+
+	if (err) {
+		verdict_log_socket(t, family, type, proto, false, err, reason);
+		notify_respond(req->id, 0, err);
+		return;
+	}
+	notify_continue(req->id);
+}
+
+/* ------------------------------------------------------------------ */
+/* connect()                                                          */
+
+/**
+ * nc_unix_connect() - connect our duplicate to an AF_UNIX path
+ *
+ * A relative path names a file below the target's working directory,
+ * which is not ours: resolve it there through /proc/PID/cwd.  Abstract
+ * and absolute names are the same for us and the target (same network and
+ * mount namespace).
+ */
+static int nc_unix_connect(struct target *t, int fd, const struct sa_dest *d)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&d->emu;
+	bool relative = d->emu_len > offsetof(struct sockaddr_un, sun_path) &&
+			sun->sun_path[0] && sun->sun_path[0] != '/';
+	char cwd[64];
+	int here, ret;
+
+	if (!relative)
+		return connect(fd, (const struct sockaddr *)&d->emu,
+			       d->emu_len) ? -errno : 0;
+
+	here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (here < 0)
+		return -errno;
+	snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", t->pid);
+	if (chdir(cwd)) {
+		ret = -errno;
+	} else {
+		ret = connect(fd, (const struct sockaddr *)&d->emu,
+			      d->emu_len) ? -errno : 0;
+		if (fchdir(here))
+			log_warn("cannot return to our directory");
+	}
+	close(here);
+	return ret;
+}
+
+static void nc_connect(const struct seccomp_notif *req, struct target *t)
+{
+	int fd = (int)req->data.args[0];
+	uint64_t uaddr = req->data.args[1];
+	int alen = (int)req->data.args[2];
+	struct sockaddr_storage ss;
+	cleanup_close int dup = -1;
+	struct sock_info si;
+	struct sa_dest d;
+	struct verdict v;
+	int ret;
+
+	dup = nc_fetch_socket(t, fd, &si);
+	if (dup < 0) {
+		notify_respond(req->id, 0, -dup);
+		return;
+	}
+	/* move_addr_to_kernel() */
+	if (alen < 0 || (size_t)alen > sizeof(ss)) {
+		notify_respond(req->id, 0, EINVAL);
+		return;
+	}
+	ret = target_read(t, &ss, uaddr, (size_t)alen);
+	/* Also proves that the fd came from the live target */
+	if (!notify_valid(req->id))
+		return;
+	if (ret) {
+		notify_respond(req->id, 0, -ret);
+		return;
+	}
+	ret = sockaddr_canon(si.family, si.type, si.proto, SA_CONNECT, &ss,
+			     (size_t)alen, &d);
+	if (ret) {
+		notify_respond(req->id, 0, -ret);
+		return;
+	}
+
+	switch (d.kind) {
+	case SA_ADDR:
+		verdict_decide(t, "connect", si.type, si.proto, &d, &v);
+		if (!v.allow) {
+			notify_respond(req->id, 0, v.err);
+			return;
+		}
+		break;
+	case SA_UNIX:
+		ret = nc_unix_connect(t, dup, &d);
+		notify_respond(req->id, 0, -ret);
+		return;
+	case SA_NONE:
+	case SA_OTHER:
+		/* Disconnect, or a netlink peer: no destination to decide */
+		break;
+	}
+
+	/* Start the connect non-blocking on the shared file description */
+	if (!si.nonblock && fcntl(dup, F_SETFL, si.flags | O_NONBLOCK)) {
+		notify_respond(req->id, 0, errno);
+		return;
+	}
+	ret = connect(dup, (const struct sockaddr *)&d.emu, d.emu_len) ?
+		      -errno : 0;
+	if (ret == -EINPROGRESS && !si.nonblock) {
+		ret = notify_pend_connect(req, t, dup, si.flags);
+		if (!ret) {
+			steal_fd(&dup);
+			return;
+		}
+		log_warn("pid %d: too many connects in flight", t->pid);
+		ret = -EAGAIN;
+	}
+	if (!si.nonblock)
+		fcntl(dup, F_SETFL, si.flags);
+	notify_respond(req->id, 0, -ret);
+}
+
+/* ------------------------------------------------------------------ */
+/* sends                                                              */
+
+/**
+ * struct send_args - one message to send, copied out of the target
+ */
+struct send_args {
+	struct sockaddr_storage name;
+	int namelen;			/* 0: no address */
+	size_t len;			/* bytes in payload */
+	size_t clen;			/* bytes in control */
+	int flags;
+	int fds[SCM_MAX_FD];		/* our copies of SCM_RIGHTS fds */
+	int nfds;
+};
+
+static void send_args_close(struct send_args *a)
+{
+	int i;
+
+	for (i = 0; i < a->nfds; i++)
+		close(a->fds[i]);
+	a->nfds = 0;
+}
+
+/* Read iovecs and their data into the payload buffer */
+static int nc_read_iov(struct target *t, uint64_t uiov, size_t iovlen,
+		       bool stream, struct send_args *a)
+{
+	size_t i, total = 0;
+	int ret;
+
+	if (iovlen > UIO_MAXIOV)
+		return -EMSGSIZE;
+	ret = target_read(t, iovs, uiov, iovlen * sizeof(*iovs));
+	if (ret)
+		return ret;
+	for (i = 0; i < iovlen; i++) {
+		size_t n = iovs[i].iov_len;
+
+		if (n > SEND_MAX - total) {
+			if (!stream)
+				return -EMSGSIZE;
+			n = SEND_MAX - total;
+		}
+		ret = target_read(t, payload + total,
+				  (uint64_t)(uintptr_t)iovs[i].iov_base, n);
+		if (ret)
+			return ret;
+		total += n;
+		if (total == SEND_MAX)
+			break;
+	}
+	a->len = total;
+	return 0;
+}
+
+/**
+ * nc_cmsg_check() - vet ancillary data, and take the fds it passes
+ *
+ * Source routing options would send to the first hop instead of the
+ * decided address: refused.  SCM_RIGHTS carries fd numbers of the target,
+ * which we replace with our own duplicates of the same files.
+ */
+static int nc_cmsg_check(struct target *t, struct send_args *a)
+{
+	struct msghdr m = { .msg_control = control,
+			    .msg_controllen = a->clen };
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_len < sizeof(*c) ||
+		    c->cmsg_len > a->clen - ((uint8_t *)c - control))
+			return -EINVAL;
+		if (c->cmsg_level == SOL_IP &&
+		    (c->cmsg_type == IP_RETOPTS || c->cmsg_type == IP_OPTIONS))
+			return -EPERM;
+		if (c->cmsg_level == SOL_IPV6 &&
+		    (c->cmsg_type == IPV6_RTHDR ||
+		     c->cmsg_type == IPV6_2292RTHDR))
+			return -EPERM;
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int *fds = (int *)CMSG_DATA(c);
+			size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			size_t i;
+
+			for (i = 0; i < n; i++) {
+				int nfd;
+
+				if (a->nfds == SCM_MAX_FD)
+					return -EINVAL;
+				nfd = target_getfd(t, fds[i]);
+				if (nfd < 0)
+					return -EBADF;
+				a->fds[a->nfds++] = nfd;
+				fds[i] = nfd;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Read a struct msghdr's contents; the msghdr itself is already copied */
+static int nc_read_msghdr(struct target *t, const struct msghdr *um,
+			  bool stream, struct send_args *a)
+{
+	int ret;
+
+	a->namelen = 0;
+	if (um->msg_name && um->msg_namelen) {
+		/* __copy_msghdr() clamps, it does not fail */
+		a->namelen = (int)MIN(um->msg_namelen, sizeof(a->name));
+		ret = target_read(t, &a->name,
+				  (uint64_t)(uintptr_t)um->msg_name,
+				  (size_t)a->namelen);
+		if (ret)
+			return ret;
+	}
+	ret = nc_read_iov(t, (uint64_t)(uintptr_t)um->msg_iov, um->msg_iovlen,
+			  stream, a);
+	if (ret)
+		return ret;
+	a->clen = 0;
+	if (um->msg_control && um->msg_controllen) {
+		if (um->msg_controllen > CONTROL_MAX)
+			return -ENOBUFS;
+		a->clen = um->msg_controllen;
+		ret = target_read(t, control,
+				  (uint64_t)(uintptr_t)um->msg_control,
+				  a->clen);
+	}
+	return ret;
+}
+
+/**
+ * nc_send_one() - decide and send one message on our duplicate
+ * @t:		target
+ * @dup:	our duplicate of its socket
+ * @si:		what the socket is
+ * @a:		the message (name, payload in payload[], control[])
+ * @event:	for the log
+ *
+ * Return: bytes sent, or -errno
+ */
+static ssize_t nc_send_one(struct target *t, int dup,
+			   const struct sock_info *si, struct send_args *a)
+{
+	struct iovec iov = { .iov_base = payload, .iov_len = a->len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct sa_dest d = { .kind = SA_NONE };
+	ssize_t n;
+	int ret;
+
+	if (a->clen) {
+		ret = nc_cmsg_check(t, a);
+		if (ret)
+			return ret;
+		m.msg_control = control;
+		m.msg_controllen = a->clen;
+	}
+
+	/* A connected stream socket ignores the address (tcp_sendmsg()):
+	 * send none, so the address we did not decide is never used. */
+	if (a->namelen && !sock_stream_connected(dup, si)) {
+		ret = sockaddr_canon(si->family, si->type, si->proto, SA_SEND,
+				     &a->name, (size_t)a->namelen, &d);
+		if (ret)
+			return ret;
+	}
+	if (d.kind == SA_ADDR) {
+		struct verdict v;
+
+		verdict_decide(t, "send", si->type, si->proto, &d, &v);
+		if (!v.allow)
+			return -v.err;
+	}
+	if (d.kind != SA_NONE) {
+		m.msg_name = &d.emu;
+		m.msg_namelen = d.emu_len;
+	}
+
+	n = sendmsg(dup, &m, a->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0) {
+		ret = -errno;
+		/* The kernel would have sent SIGPIPE to the caller */
+		if (ret == -EPIPE && !(a->flags & MSG_NOSIGNAL))
+			target_signal(t, SIGPIPE);
+		return ret;
+	}
+	return n;
+}
+
+/* May this call wait for room instead of failing with EAGAIN? */
+static bool nc_may_wait(const struct sock_info *si, int flags)
+{
+	return !si->nonblock && !(flags & MSG_DONTWAIT);
+}
+
+
+static void nc_sendto(const struct seccomp_notif *req, struct target *t)
+{
+	int fd = (int)req->data.args[0];
+	uint64_t ubuf = req->data.args[1];
+	size_t len = (size_t)req->data.args[2];
+	int flags = (int)req->data.args[3];
+	uint64_t uaddr = req->data.args[4];
+	int alen = (int)req->data.args[5];
+	struct send_args a = { .flags = flags };
+	cleanup_close int dup = -1;
+	struct sock_info si;
+	ssize_t n;
+	int ret;
+
+	dup = nc_fetch_socket(t, fd, &si);
+	if (dup < 0) {
+		notify_respond(req->id, 0, -dup);
+		return;
+	}
+	if (alen < 0 || (size_t)alen > sizeof(a.name)) {
+		notify_respond(req->id, 0, EINVAL);
+		return;
+	}
+	if (len > SEND_MAX) {
+		if (si.type != SOCK_STREAM) {
+			notify_respond(req->id, 0, EMSGSIZE);
+			return;
+		}
+		len = SEND_MAX;
+	}
+	a.namelen = alen;
+	ret = target_read(t, &a.name, uaddr, (size_t)alen);
+	if (!ret)
+		ret = target_read(t, payload, ubuf, len);
+	if (!notify_valid(req->id))
+		return;
+	if (ret) {
+		notify_respond(req->id, 0, -ret);
+		return;
+	}
+	a.len = len;
+
+	n = nc_send_one(t, dup, &si, &a);
+	if (n == -EAGAIN && nc_may_wait(&si, flags) &&
+	    !notify_pend_rerun(req, t, dup)) {
+		steal_fd(&dup);
+		return;
+	}
+	notify_respond(req->id, n < 0 ? 0 : n, n < 0 ? (int)-n : 0);
+}
+
+static void nc_sendmsg(const struct seccomp_notif *req, struct target *t)
+{
+	int fd = (int)req->data.args[0];
+	uint64_t umsg = req->data.args[1];
+	int flags = (int)req->data.args[2];
+	struct send_args a = { .flags = flags };
+	cleanup_close int dup = -1;
+	struct sock_info si;
+	struct msghdr um;
+	ssize_t n;
+	int ret;
+
+	dup = nc_fetch_socket(t, fd, &si);
+	if (dup < 0) {
+		notify_respond(req->id, 0, -dup);
+		return;
+	}
+	ret = target_read(t, &um, umsg, sizeof(um));
+	if (!ret)
+		ret = nc_read_msghdr(t, &um, si.type == SOCK_STREAM, &a);
+	if (!notify_valid(req->id))
+		return;
+	if (ret) {
+		notify_respond(req->id, 0, -ret);
+		return;
+	}
+
+	n = nc_send_one(t, dup, &si, &a);
+	send_args_close(&a);
+	if (n == -EAGAIN && nc_may_wait(&si, flags) &&
+	    !notify_pend_rerun(req, t, dup)) {
+		steal_fd(&dup);
+		return;
+	}
+	notify_respond(req->id, n < 0 ? 0 : n, n < 0 ? (int)-n : 0);
+}
+
+/**
+ * nc_sendmmsg() - every message decided on its own, sent one by one
+ *
+ * Like the kernel: the count of messages sent, or the first error when
+ * none was; msg_len of each sent message is written back.
+ */
+static void nc_sendmmsg(const struct seccomp_notif *req, struct target *t)
+{
+	int fd = (int)req->data.args[0];
+	uint64_t uvec = req->data.args[1];
+	unsigned int vlen = (unsigned int)req->data.args[2];
+	int flags = (int)req->data.args[3];
+	cleanup_close int dup = -1;
+	struct sock_info si;
+	unsigned int i;
+	ssize_t n = 0;
+
+	dup = nc_fetch_socket(t, fd, &si);
+	if (dup < 0) {
+		notify_respond(req->id, 0, -dup);
+		return;
+	}
+	if (vlen > UIO_MAXIOV)
+		vlen = UIO_MAXIOV;
+
+	for (i = 0; i < vlen; i++) {
+		uint64_t uaddr = uvec + (uint64_t)i * sizeof(struct mmsghdr);
+		struct send_args a = { .flags = flags };
+		struct mmsghdr mm;
+		unsigned int sent;
+		int ret;
+
+		ret = target_read(t, &mm, uaddr, sizeof(mm));
+		if (!ret)
+			ret = nc_read_msghdr(t, &mm.msg_hdr,
+					     si.type == SOCK_STREAM, &a);
+		if (!notify_valid(req->id))
+			return;
+		if (ret) {
+			n = ret;
+			break;
+		}
+		n = nc_send_one(t, dup, &si, &a);
+		send_args_close(&a);
+		if (n < 0)
+			break;
+		sent = (unsigned int)n;
+		target_write(t, uaddr + offsetof(struct mmsghdr, msg_len),
+			     &sent, sizeof(sent));
+	}
+
+	if (i > 0) {
+		notify_respond(req->id, i, 0);
+		return;
+	}
+	if (n == -EAGAIN && nc_may_wait(&si, flags) &&
+	    !notify_pend_rerun(req, t, dup)) {
+		steal_fd(&dup);
+		return;
+	}
+	notify_respond(req->id, n < 0 ? 0 : n, n < 0 ? (int)-n : 0);
+}
+
+/**
+ * netcall_dispatch() - handle one notification, answering it exactly once
+ */
+void netcall_dispatch(const struct seccomp_notif *req)
+{
+	struct target *t;
+
+	if (req->data.arch != native_arch) {
+		notify_respond(req->id, 0, ENOSYS);
+		return;
+	}
+	t = target_get((pid_t)req->pid);
+	if (!t) {
+		notify_respond(req->id, 0, EAGAIN);
+		return;
+	}
+
+	switch (req->data.nr) {
+	case SYS_socket:
+		nc_socket(req, t);
+		break;
+	case SYS_connect:
+		nc_connect(req, t);
+		break;
+	case SYS_sendto:
+		nc_sendto(req, t);
+		break;
+	case SYS_sendmsg:
+		nc_sendmsg(req, t);
+		break;
+	case SYS_sendmmsg:
+		nc_sendmmsg(req, t);
+		break;
+	default:
+		/* The filter notifies nothing else; refuse what we don't know */
+		notify_respond(req->id, 0, ENOSYS);
+		break;
+	}
+}

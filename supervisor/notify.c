@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* notify.c - the seccomp listener: receive, answer, and calls in flight
+ *
+ * Theory of operation
+ *
+ * The listener becomes readable when a target thread stopped in a notified
+ * call.  notify_handler() receives one notification and hands it to
+ * netcall_dispatch(), which reads the arguments, decides, performs the call
+ * on its own duplicate of the target's socket and answers.  The loop never
+ * blocks on a target:
+ *
+ * - a blocking connect() is started non-blocking on the duplicate; the
+ *   notification stays unanswered in a PENDING_CONNECT slot until the
+ *   duplicate is writable, then the target gets the kernel's own result
+ *   (SO_ERROR) and its file status flags are restored;
+ * - a blocking send that would block waits in a PENDING_RERUN slot for the
+ *   duplicate to become writable, then the whole call is handled again
+ *   from the start: memory read, decision, send.  Re-reading is safe: what
+ *   is sent is always what was decided.
+ *
+ * Slots are bounded, globally and per thread; a slot whose notification is
+ * no longer valid (the target died) is released by notify_timer().  With
+ * WAIT_KILLABLE_RECV the target cannot be interrupted by a non-fatal signal
+ * while we hold its notification, so no call is ever performed twice.
+ *
+ * Slot states:	FREE -> CONNECT | RERUN -> FREE
+ */
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include "log.h"
+#include "netcall.h"
+#include "notify.h"
+#include "util.h"
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS	SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP	(1UL << 0)
+#endif
+
+#define PENDING_MAX		8192
+#define PENDING_PER_TARGET	512
+
+enum pending_state {
+	PENDING_FREE,
+	PENDING_CONNECT,	/* waiting for the connect to complete */
+	PENDING_RERUN,		/* waiting for room to send */
+};
+
+struct pending {
+	enum pending_state state;
+	struct seccomp_notif req;
+	struct target *t;
+	int dupfd;
+	int saved_flags;
+};
+
+static int notify_fd = -1;
+static struct seccomp_notif *req_buf;
+static struct seccomp_notif_resp *resp_buf;
+static size_t resp_size;
+static struct pending pending[PENDING_MAX];
+static unsigned int pending_used;
+
+/**
+ * notify_init() - take over the listener and prepare buffers
+ * @listener:	the fd from the child's filter
+ *
+ * Return: 0 or -errno
+ */
+int notify_init(int listener)
+{
+	struct seccomp_notif_sizes sizes;
+	union loop_ref ref = { .type = LOOP_NOTIFY, .fd = listener };
+	size_t i;
+
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes))
+		return -errno;
+	req_buf = calloc(1, MAX(sizes.seccomp_notif, sizeof(*req_buf)));
+	resp_size = MAX(sizes.seccomp_notif_resp, sizeof(*resp_buf));
+	resp_buf = calloc(1, resp_size);
+	if (!req_buf || !resp_buf)
+		return -ENOMEM;
+
+	/* Linux 6.6: wake the target on the CPU that answered it */
+	ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+	      SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+
+	for (i = 0; i < PENDING_MAX; i++)
+		pending[i].dupfd = -1;
+	notify_fd = listener;
+	return loop_add(listener, EPOLLIN, ref);
+}
+
+static int notify_send(void)
+{
+	if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, resp_buf))
+		return -errno;
+	return 0;
+}
+
+/**
+ * notify_respond() - answer a notification with a result
+ * @id:		notification id
+ * @val:	return value when @err is 0
+ * @err:	positive errno, or 0
+ *
+ * Return: 0, or -ENOENT when the target went away (not an error)
+ */
+int notify_respond(uint64_t id, int64_t val, int err)
+{
+	memset(resp_buf, 0, resp_size);
+	resp_buf->id = id;
+	resp_buf->val = err ? 0 : val;
+	resp_buf->error = err ? -err : 0;
+	return notify_send();
+}
+
+/**
+ * notify_continue() - let the kernel perform the call itself
+ *
+ * Only for calls whose decision used register arguments alone (socket());
+ * never after reading target memory: the target could change it.
+ */
+int notify_continue(uint64_t id)
+{
+	memset(resp_buf, 0, resp_size);
+	resp_buf->id = id;
+	resp_buf->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	return notify_send();
+}
+
+bool notify_valid(uint64_t id)
+{
+	return !ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id);
+}
+
+void notify_handler(uint32_t events)
+{
+	(void)events;
+
+	memset(req_buf, 0, sizeof(*req_buf));
+	if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_RECV, req_buf)) {
+		/* ENOENT: the target died before we got to it */
+		if (errno != ENOENT && errno != EINTR)
+			log_warn("receiving a notification: %s",
+				 strerror(errno));
+		return;
+	}
+	netcall_dispatch(req_buf);
+}
+
+static struct pending *pending_get(struct target *t)
+{
+	static unsigned int hint;
+	unsigned int i;
+
+	if (pending_used >= PENDING_MAX || t->pending >= PENDING_PER_TARGET)
+		return NULL;
+	for (i = 0; i < PENDING_MAX; i++) {
+		unsigned int n = (hint + i) % PENDING_MAX;
+
+		if (pending[n].state == PENDING_FREE) {
+			hint = n + 1;
+			return &pending[n];
+		}
+	}
+	return NULL;
+}
+
+static int pending_add(struct pending *p, enum pending_state state,
+		       const struct seccomp_notif *req, struct target *t,
+		       int dupfd)
+{
+	union loop_ref ref = {
+		.type = LOOP_PENDING,
+		.idx = (uint32_t)(p - pending),
+		.fd = dupfd,
+	};
+	int ret;
+
+	ret = loop_add(dupfd, EPOLLOUT | EPOLLERR | EPOLLHUP, ref);
+	if (ret)
+		return ret;
+	p->state = state;
+	p->req = *req;
+	p->t = t;
+	p->dupfd = dupfd;
+	t->pending++;
+	pending_used++;
+	return 0;
+}
+
+static void pending_release(struct pending *p)
+{
+	loop_del(p->dupfd);
+	close(p->dupfd);
+	p->dupfd = -1;
+	p->t->pending--;
+	pending_used--;
+	p->state = PENDING_FREE;
+}
+
+/**
+ * notify_pend_connect() - answer a blocking connect when it completes
+ * @req:	the notification
+ * @t:		its target
+ * @dupfd:	our duplicate, connect already started non-blocking (owned
+ *		by the slot on success)
+ * @saved_flags: the file status flags to restore before answering
+ *
+ * Return: 0, or -errno (-EAGAIN when out of slots; the caller answers)
+ */
+int notify_pend_connect(const struct seccomp_notif *req, struct target *t,
+			int dupfd, int saved_flags)
+{
+	struct pending *p = pending_get(t);
+	int ret;
+
+	if (!p)
+		return -EAGAIN;
+	ret = pending_add(p, PENDING_CONNECT, req, t, dupfd);
+	if (!ret)
+		p->saved_flags = saved_flags;
+	return ret;
+}
+
+/**
+ * notify_pend_rerun() - handle a call again once its socket is writable
+ */
+int notify_pend_rerun(const struct seccomp_notif *req, struct target *t,
+		      int dupfd)
+{
+	struct pending *p = pending_get(t);
+
+	if (!p)
+		return -EAGAIN;
+	return pending_add(p, PENDING_RERUN, req, t, dupfd);
+}
+
+void notify_pending_handler(union loop_ref ref, uint32_t events)
+{
+	struct pending *p = &pending[ref.idx];
+	struct seccomp_notif req;
+	socklen_t sl = sizeof(int);
+	int err = 0;
+
+	(void)events;
+	if (p->state == PENDING_FREE || p->dupfd != ref.fd)
+		return;
+
+	if (p->state == PENDING_CONNECT) {
+		if (getsockopt(p->dupfd, SOL_SOCKET, SO_ERROR, &err, &sl))
+			err = errno;
+		fcntl(p->dupfd, F_SETFL, p->saved_flags);
+		notify_respond(p->req.id, 0, err);
+		pending_release(p);
+		return;
+	}
+
+	/* PENDING_RERUN: start over with a fresh read of the target */
+	req = p->req;
+	pending_release(p);
+	netcall_dispatch(&req);
+}
+
+/**
+ * notify_timer() - release slots whose target went away
+ *
+ * Called about once a second.  A dead target's connect to a black hole
+ * would otherwise hold a slot and an fd until the kernel gives up.
+ */
+void notify_timer(void)
+{
+	size_t i;
+
+	if (!pending_used)
+		return;
+	for (i = 0; i < PENDING_MAX; i++) {
+		struct pending *p = &pending[i];
+
+		if (p->state == PENDING_FREE || notify_valid(p->req.id))
+			continue;
+		if (p->state == PENDING_CONNECT)
+			fcntl(p->dupfd, F_SETFL, p->saved_flags);
+		pending_release(p);
+	}
+}

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* spawn.c - start CMD under the filter
+ *
+ * The child prepares itself, loads the filter, and must get the listener to
+ * us.  Once the filter is loaded its own sendmsg() would be notified to a
+ * supervisor that does not have the listener yet, so it cannot pass it with
+ * SCM_RIGHTS.  Instead it writes the fd *number* down a pipe (write(2) is
+ * not filtered) and we take the fd with pidfd_getfd(); the child waits for
+ * our go-ahead, closes its copy and execs.  No exemption in the filter is
+ * needed, so none can be abused later.
+ *
+ * Child, in order: default signal mask; capability bounding set without
+ * CAP_NET_RAW, CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_SYS_ADMIN (and the same
+ * out of the ambient, inheritable, permitted sets); no_new_privs;
+ * dumpable (so that we may take the listener); filter; hand-over; --user;
+ * environment scrubbed of socket activation; every fd above 2 close-on-exec;
+ * exec.  Failures travel back as messages on the same pipe, exec failures
+ * become 126/127.
+ */
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "filter.h"
+#include "log.h"
+#include "spawn.h"
+#include "util.h"
+
+enum spawn_msg_type {
+	SPAWN_MSG_LISTENER,	/* val: fd number in the child */
+	SPAWN_MSG_SETUP,	/* val: errno of a failed setup step */
+	SPAWN_MSG_EXEC,		/* val: errno of execvp() */
+};
+
+struct spawn_msg {
+	int type;
+	int val;
+	char what[64];
+};
+
+static const cap_value_t spawn_drop_caps[] = {
+	CAP_NET_RAW, CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_SYS_ADMIN,
+};
+
+static void child_send(int fd, int type, int val, const char *what)
+{
+	struct spawn_msg m = { .type = type, .val = val };
+
+	snprintf(m.what, sizeof(m.what), "%s", what);
+	if (write(fd, &m, sizeof(m)) != sizeof(m))
+		_exit(EXIT_SUPERVISOR);
+}
+
+static void __attribute__((noreturn)) child_fail(int fd, const char *what)
+{
+	child_send(fd, SPAWN_MSG_SETUP, errno, what);
+	_exit(EXIT_SUPERVISOR);
+}
+
+static int child_drop_caps(void)
+{
+	cap_t caps;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(spawn_drop_caps); i++) {
+		cap_value_t c = spawn_drop_caps[i];
+
+		prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, c, 0, 0);
+		if (cap_drop_bound(c) && CAP_IS_SUPPORTED(c) &&
+		    prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1) {
+			/* Without CAP_SETPCAP the bound stays; no_new_privs
+			 * still keeps file capabilities from granting it,
+			 * so it only matters if we hold it ourselves. */
+			cap_flag_value_t v = CAP_CLEAR;
+
+			caps = cap_get_proc();
+			if (caps)
+				cap_get_flag(caps, c, CAP_PERMITTED, &v);
+			cap_free(caps);
+			if (v == CAP_SET)
+				return -1;
+		}
+	}
+	caps = cap_get_proc();
+	if (!caps)
+		return -1;
+	cap_set_flag(caps, CAP_EFFECTIVE, ARRAY_SIZE(spawn_drop_caps),
+		     spawn_drop_caps, CAP_CLEAR);
+	cap_set_flag(caps, CAP_PERMITTED, ARRAY_SIZE(spawn_drop_caps),
+		     spawn_drop_caps, CAP_CLEAR);
+	cap_set_flag(caps, CAP_INHERITABLE, ARRAY_SIZE(spawn_drop_caps),
+		     spawn_drop_caps, CAP_CLEAR);
+	if (cap_set_proc(caps)) {
+		cap_free(caps);
+		return -1;
+	}
+	cap_free(caps);
+	return 0;
+}
+
+static void __attribute__((noreturn))
+spawn_child(const struct spawn_opts *o, int to_parent, int from_parent)
+{
+	static const char *const scrub[] = {
+		"NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
+	};
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	int listener, sig;
+	size_t i;
+	char go;
+
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigprocmask(SIG_SETMASK, o->sigmask, NULL);
+
+	if (child_drop_caps())
+		child_fail(to_parent, "dropping capabilities");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		child_fail(to_parent, "setting no_new_privs");
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
+		child_fail(to_parent, "becoming dumpable");
+
+	listener = filter_install(o->prog);
+	if (listener < 0) {
+		errno = -listener;
+		child_fail(to_parent, "loading the seccomp filter");
+	}
+	child_send(to_parent, SPAWN_MSG_LISTENER, listener, "");
+	if (read(from_parent, &go, 1) != 1)
+		_exit(EXIT_SUPERVISOR);
+	close(listener);
+	close(from_parent);
+
+	if (o->set_user) {
+		if (setgroups(1, &o->gid))
+			child_fail(to_parent, "setgroups");
+		if (setresgid(o->gid, o->gid, o->gid))
+			child_fail(to_parent, "setresgid");
+		if (setresuid(o->uid, o->uid, o->uid))
+			child_fail(to_parent, "setresuid");
+	}
+
+	for (i = 0; i < ARRAY_SIZE(scrub); i++)
+		unsetenv(scrub[i]);
+
+	/* Nothing of ours, nor anything the runtime passed, reaches CMD */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC))
+		child_fail(to_parent, "close_range");
+
+	execvp(o->argv[0], o->argv);
+	child_send(to_parent, SPAWN_MSG_EXEC, errno, "");
+	_exit(EXIT_CANNOT_RUN);
+}
+
+/**
+ * spawn_cmd() - fork, filter and exec CMD
+ * @o:		what to run and how
+ * @pid:	CMD's pid
+ * @listener:	the seccomp listener, ours
+ *
+ * Return: 0; or an exit status for the supervisor (125, 126, 127) after
+ * printing why
+ */
+int spawn_cmd(const struct spawn_opts *o, pid_t *pid, int *listener)
+{
+	int to_parent[2], from_parent[2];
+	struct spawn_msg m;
+	int pidfd, ret = 0;
+	ssize_t n;
+	pid_t child;
+
+	if (pipe2(to_parent, O_CLOEXEC) || pipe2(from_parent, O_CLOEXEC)) {
+		log_warn("pipe: %s", strerror(errno));
+		return EXIT_SUPERVISOR;
+	}
+
+	child = fork();
+	if (child < 0) {
+		log_warn("fork: %s", strerror(errno));
+		return EXIT_SUPERVISOR;
+	}
+	if (!child) {
+		close(to_parent[0]);
+		close(from_parent[1]);
+		spawn_child(o, to_parent[1], from_parent[0]);
+	}
+	close(to_parent[1]);
+	close(from_parent[0]);
+	*pid = child;
+	*listener = -1;
+
+	pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	n = read(to_parent[0], &m, sizeof(m));
+	if (n == sizeof(m) && m.type == SPAWN_MSG_LISTENER && pidfd >= 0) {
+		*listener = (int)syscall(SYS_pidfd_getfd, pidfd, m.val, 0);
+		if (*listener < 0)
+			log_warn("taking the listener from the child: %s",
+				 strerror(errno));
+		else if (write(from_parent[1], "", 1) == 1)
+			n = read(to_parent[0], &m, sizeof(m));
+	}
+	close(from_parent[1]);
+	if (pidfd >= 0)
+		close(pidfd);
+
+	if (*listener < 0) {
+		if (n == sizeof(m) && m.type == SPAWN_MSG_SETUP)
+			log_warn("%s: %s", m.what, strerror(m.val));
+		ret = EXIT_SUPERVISOR;
+	} else if (n == 0) {
+		ret = 0;	/* close-on-exec: exec succeeded */
+	} else if (n != sizeof(m)) {
+		log_warn("lost contact with the child");
+		ret = EXIT_SUPERVISOR;
+	} else if (m.type == SPAWN_MSG_EXEC) {
+		log_warn("%s: %s", o->argv[0], strerror(m.val));
+		ret = m.val == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+	} else {
+		log_warn("%s: %s", m.what, strerror(m.val));
+		ret = EXIT_SUPERVISOR;
+	}
+	close(to_parent[0]);
+
+	if (ret) {
+		if (*listener >= 0)
+			close(*listener);
+		*listener = -1;
+		waitpid(child, NULL, 0);
+	}
+	return ret;
+}

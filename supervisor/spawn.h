@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* spawn.h - start CMD under the filter */
+#ifndef SPAWN_H
+#define SPAWN_H
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct spawn_opts {
+	char **argv;
+	bool set_user;
+	uid_t uid;
+	gid_t gid;
+	const struct sock_fprog *prog;
+	const sigset_t *sigmask;	/* restored in the child */
+};
+
+int spawn_cmd(const struct spawn_opts *o, pid_t *pid, int *listener);
+
+#endif /* SPAWN_H */

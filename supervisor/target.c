@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* target.c - handles on the processes whose calls we decide
+ *
+ * Every notification names a thread id.  Opening a pidfd and reading
+ * /proc/PID/comm for each call would cost more than the call itself, so
+ * handles are cached in a small direct-mapped table keyed by thread id.
+ * A cached handle can outlive its thread and the id can be reused; that is
+ * harmless because:
+ * - a pidfd names one thread for ever: pidfd_getfd() on a dead thread's
+ *   pidfd fails with ESRCH, and we then reopen by id;
+ * - the notification id is checked with SECCOMP_IOCTL_NOTIF_ID_VALID after
+ *   every read and fetch, so the thread was alive (and the id its own) the
+ *   whole time.
+ */
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include "log.h"
+#include "target.h"
+#include "util.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD	O_EXCL
+#endif
+
+#define TARGET_SLOTS	1024
+
+static struct target targets[TARGET_SLOTS];
+static int pidfd_thread_ok = 1;
+
+void target_init(void)
+{
+	size_t i;
+
+	for (i = 0; i < TARGET_SLOTS; i++) {
+		targets[i].pid = 0;
+		targets[i].pidfd = -1;
+		targets[i].memfd = -1;
+	}
+}
+
+static pid_t target_tgid(pid_t tid)
+{
+	char path[64], line[128];
+	pid_t tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	}
+	fclose(f);
+	return tgid;
+}
+
+static int target_pidfd_open(pid_t pid)
+{
+	long fd;
+
+	if (pidfd_thread_ok) {
+		fd = syscall(SYS_pidfd_open, pid, PIDFD_THREAD);
+		if (fd >= 0 || errno != EINVAL)
+			return fd < 0 ? -errno : (int)fd;
+		pidfd_thread_ok = 0;	/* kernel < 6.9 */
+	}
+	fd = syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0 && errno == EINVAL) {
+		/* Not a thread group leader: its fd table is the leader's
+		 * unless it was cloned without CLONE_FILES, which old kernels
+		 * give us no way to reach. */
+		pid_t tgid = target_tgid(pid);
+
+		if (tgid > 0)
+			fd = syscall(SYS_pidfd_open, tgid, 0);
+	}
+	return fd < 0 ? -errno : (int)fd;
+}
+
+static void target_comm(struct target *t)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", t->pid);
+	strcpy(t->comm, "?");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, t->comm, sizeof(t->comm) - 1);
+	close(fd);
+	if (n <= 0) {
+		strcpy(t->comm, "?");
+		return;
+	}
+	t->comm[n] = '\0';
+	if (n && t->comm[n - 1] == '\n')
+		t->comm[n - 1] = '\0';
+}
+
+static void target_reset(struct target *t)
+{
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	if (t->memfd >= 0)
+		close(t->memfd);
+	t->pidfd = -1;
+	t->memfd = -1;
+	t->pid = 0;
+	t->pending = 0;
+}
+
+/**
+ * target_get() - the cached handle for a thread, opening one if needed
+ * @pid:	thread id from the notification
+ *
+ * A slot still holding another thread with pending calls is not taken
+ * over; the caller then gets NULL and answers the call with EAGAIN.
+ *
+ * Return: handle, or NULL
+ */
+struct target *target_get(pid_t pid)
+{
+	struct target *t = &targets[(unsigned int)pid % TARGET_SLOTS];
+	int fd;
+
+	if (t->pid == pid && t->pidfd >= 0)
+		return t;
+	if (t->pid && t->pending)
+		return NULL;
+	target_reset(t);
+	fd = target_pidfd_open(pid);
+	if (fd < 0)
+		return NULL;
+	t->pid = pid;
+	t->pidfd = fd;
+	target_comm(t);
+	return t;
+}
+
+/**
+ * target_read() - copy memory out of the target
+ * @t:		target
+ * @dst:	our buffer
+ * @addr:	address in the target
+ * @len:	bytes; all of them or an error
+ *
+ * process_vm_readv() first; /proc/PID/mem when it is refused (some
+ * container seccomp profiles deny it).  The caller checks the notification
+ * id afterwards.
+ *
+ * Return: 0 or -errno (-EFAULT for unreadable target memory)
+ */
+int target_read(struct target *t, void *dst, uint64_t addr, size_t len)
+{
+	struct iovec local = { .iov_base = dst, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr,
+				.iov_len = len };
+	ssize_t n;
+
+	if (!len)
+		return 0;
+	if (t->memfd < 0) {
+		n = process_vm_readv(t->pid, &local, 1, &remote, 1, 0);
+		if (n == (ssize_t)len)
+			return 0;
+		if (n >= 0 || errno == EFAULT)
+			return -EFAULT;
+		if (errno != EPERM && errno != ENOSYS)
+			return -errno;
+	}
+	if (t->memfd < 0) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/mem", t->pid);
+		t->memfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (t->memfd < 0)
+			return -errno;
+	}
+	n = pread(t->memfd, dst, len, (off_t)addr);
+	if (n == (ssize_t)len)
+		return 0;
+	return -EFAULT;
+}
+
+/**
+ * target_write() - copy results into the target (sendmmsg msg_len)
+ */
+int target_write(struct target *t, uint64_t addr, const void *src,
+		 size_t len)
+{
+	struct iovec local = { .iov_base = (void *)src, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr,
+				.iov_len = len };
+	ssize_t n;
+
+	n = process_vm_writev(t->pid, &local, 1, &remote, 1, 0);
+	if (n == (ssize_t)len)
+		return 0;
+	return n < 0 ? -errno : -EFAULT;
+}
+
+/**
+ * target_getfd() - duplicate one of the target's fds into the supervisor
+ * @t:	target
+ * @fd:	its fd number
+ *
+ * Return: our fd (O_CLOEXEC), or -errno (-EBADF: no such fd)
+ */
+int target_getfd(struct target *t, int fd)
+{
+	long ret;
+
+	ret = syscall(SYS_pidfd_getfd, t->pidfd, fd, 0);
+	if (ret < 0 && errno == ESRCH) {
+		/* Stale handle of an earlier thread with this id */
+		pid_t pid = t->pid;
+		int nfd = target_pidfd_open(pid);
+
+		if (nfd < 0)
+			return nfd;
+		close(t->pidfd);
+		t->pidfd = nfd;
+		ret = syscall(SYS_pidfd_getfd, t->pidfd, fd, 0);
+	}
+	return ret < 0 ? -errno : (int)ret;
+}
+
+/**
+ * target_signal() - send a signal the kernel would have sent (SIGPIPE)
+ */
+int target_signal(struct target *t, int sig)
+{
+	if (syscall(SYS_pidfd_send_signal, t->pidfd, sig, NULL, 0))
+		return -errno;
+	return 0;
+}

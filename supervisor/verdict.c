@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* verdict.c - decide one call against the policy, and log it
+ *
+ * The glue between a destination read from a target and the pure policy
+ * library: loopback is always allowed (the container's own services), then
+ * policy_decide() speaks.  Every decision becomes one JSON line; every
+ * denial also one human line on stderr.
+ */
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "policy.h"
+#include "util.h"
+#include "verdict.h"
+
+static struct policy *current;
+static int deny_errno_override;
+
+void verdict_set_policy(struct policy *p)
+{
+	current = p;
+}
+
+struct policy *verdict_policy(void)
+{
+	return current;
+}
+
+void verdict_set_deny_errno(int err)
+{
+	deny_errno_override = err;
+}
+
+static enum policy_transport verdict_transport(int type, int proto)
+{
+	if (type == SOCK_STREAM)
+		return POLICY_TRANSPORT_TCP;
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+		return POLICY_TRANSPORT_ICMP;
+	return POLICY_TRANSPORT_UDP;
+}
+
+/* What a human reads after "DENY ...: " */
+static const char *verdict_human_reason(const char *reason)
+{
+	if (!strcmp(reason, "default"))
+		return "no rule allows it";
+	if (!strcmp(reason, "deny_rule"))
+		return "a deny rule matches";
+	if (!strcmp(reason, "special_address"))
+		return "special address (unspecified, link-local, broadcast, "
+		       "multicast or translation prefix) not named by a rule";
+	if (!strcmp(reason, "unknown_ip"))
+		return "no DNS answer gave this address";
+	return reason;
+}
+
+/**
+ * verdict_decide() - decide a connect or send to an IP destination
+ * @t:		who
+ * @event:	"connect" or "send"
+ * @sock_type:	SO_TYPE of the socket
+ * @sock_proto:	SO_PROTOCOL
+ * @d:		the canonical destination (kind SA_ADDR)
+ * @v:		result
+ */
+void verdict_decide(struct target *t, const char *event, int sock_type,
+		    int sock_proto, const struct sa_dest *d, struct verdict *v)
+{
+	enum policy_transport tr = verdict_transport(sock_type, sock_proto);
+	struct policy_decision pd = { 0 };
+	const char *verdict_s;
+	char dst[INET6_ADDRSTRLEN];
+	struct log_line l;
+
+	if (sockaddr_is_loopback(d)) {
+		pd.verdict = POLICY_VERDICT_ALLOW;
+		pd.rule = "loopback";
+		pd.reason = "loopback";
+	} else {
+		struct policy_query q = {
+			.names = NULL,
+			.n_names = 0,
+			.family = d->family,
+			.addr = d->addr,
+			.port = d->port,
+			.transport = tr,
+		};
+
+		policy_decide(current, &q, &pd);
+	}
+
+	v->allow = pd.verdict != POLICY_VERDICT_DENY;
+	v->err = deny_errno_override ? deny_errno_override
+				     : policy_deny_errno(current);
+	verdict_s = policy_verdict_str[pd.verdict];
+
+	sockaddr_ntop(d, dst, sizeof(dst));
+	log_begin(&l, event);
+	log_str(&l, "verdict", verdict_s);
+	log_int(&l, "pid", t->pid);
+	log_str(&l, "comm", t->comm);
+	log_str(&l, "proto", policy_transport_str[tr]);
+	log_str(&l, "dst", dst);
+	log_int(&l, "port", d->port);
+	log_str(&l, "rule", pd.rule ? pd.rule : "default");
+	log_str(&l, "reason", pd.reason ? pd.reason : "default");
+	if (pd.name)
+		log_str(&l, "name", pd.name);
+	if (!v->allow)
+		log_str(&l, "errno", util_errno_name(v->err));
+	log_end(&l);
+
+	if (pd.verdict == POLICY_VERDICT_ALLOW)
+		return;
+	log_human("%s %s %s%s%s:%u pid %d (%s): %s",
+		  pd.verdict == POLICY_VERDICT_AUDIT ? "AUDIT" : "DENY",
+		  policy_transport_str[tr], d->family == AF_INET6 ? "[" : "",
+		  dst, d->family == AF_INET6 ? "]" : "", d->port, t->pid,
+		  t->comm, verdict_human_reason(pd.reason ? pd.reason
+							  : "default"));
+}
+
+/**
+ * verdict_log_socket() - log a socket() decision the supervisor made
+ */
+void verdict_log_socket(struct target *t, int family, int type, int proto,
+			bool allow, int err, const char *reason)
+{
+	struct log_line l;
+
+	log_begin(&l, "socket");
+	log_str(&l, "verdict", allow ? "allow" : "deny");
+	log_int(&l, "pid", t->pid);
+	log_str(&l, "comm", t->comm);
+	log_int(&l, "family", family);
+	log_int(&l, "type", type);
+	log_int(&l, "protocol", proto);
+	log_str(&l, "reason", reason);
+	if (!allow)
+		log_str(&l, "errno", util_errno_name(err));
+	log_end(&l);
+	if (!allow)
+		log_human("DENY socket(%d, %d, %d) pid %d (%s): %s", family,
+			  type, proto, t->pid, t->comm, reason);
+}

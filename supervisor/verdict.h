@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* verdict.h - decide one call against the policy, and log it */
+#ifndef VERDICT_H
+#define VERDICT_H
+
+#include <stdbool.h>
+
+#include "sockaddr.h"
+#include "target.h"
+
+struct policy;
+
+/**
+ * struct verdict - what the supervisor does with a call
+ * @allow:	perform it
+ * @err:	errno to answer with when not allowed
+ */
+struct verdict {
+	bool allow;
+	int err;
+};
+
+void verdict_set_policy(struct policy *p);
+struct policy *verdict_policy(void);
+void verdict_set_deny_errno(int err);	/* --deny-errno; 0: the policy's */
+
+void verdict_decide(struct target *t, const char *event, int sock_type,
+		    int sock_proto, const struct sa_dest *d,
+		    struct verdict *v);
+void verdict_log_socket(struct target *t, int family, int type, int proto,
+			bool allow, int err, const char *reason);
+
+#endif /* VERDICT_H */
