@@ -26,3 +26,15 @@ egress_supervise_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS)
 egress_supervise_LDADD = supervisor/libsupervisor.a policy/libpolicy.a \
 	$(SECCOMP_LIBS) $(CAP_LIBS) $(YAML_LIBS)
 include $(srcdir)/supervisor/dns.mk
+
+# Unit tests of the supervisor's pure parts
+check_PROGRAMS += tests/unit/check_sockaddr tests/unit/check_log
+TESTS += tests/unit/check_sockaddr tests/unit/check_log
+tests_unit_check_sockaddr_SOURCES = tests/unit/check_sockaddr.c
+tests_unit_check_sockaddr_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+tests_unit_check_sockaddr_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_sockaddr_LDADD = supervisor/libsupervisor.a $(CHECK_LIBS)
+tests_unit_check_log_SOURCES = tests/unit/check_log.c
+tests_unit_check_log_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+tests_unit_check_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_log_LDADD = supervisor/libsupervisor.a $(CHECK_LIBS)
