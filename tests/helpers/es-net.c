@@ -233,12 +233,24 @@ static int open_socket(int family, int type)
 	return fd;
 }
 
-static const char *payload_for(const struct dst *d, char *buf, size_t len)
+/* The default payload names the destination and, for several destinations,
+ * the message's index, so the receiving side can tell the messages apart.
+ */
+static const char *payload_idx(const struct dst *d, int idx, char *buf,
+			       size_t len)
 {
 	if (opt.payload)
 		return opt.payload;
-	snprintf(buf, len, "es-net %s\n", d->str);
+	if (idx < 0)
+		snprintf(buf, len, "es-net %s\n", d->str);
+	else
+		snprintf(buf, len, "es-net %s #%d\n", d->str, idx);
 	return buf;
+}
+
+static const char *payload_for(const struct dst *d, char *buf, size_t len)
+{
+	return payload_idx(d, -1, buf, len);
 }
 
 /* Print the first reply of the peer (one line, or what arrives in time). */
@@ -376,7 +388,7 @@ static int op_udp_send(struct dst *d, int n, bool use_msg)
 
 	for (int i = 0; i < n; i++) {
 		char pbuf[256];
-		const char *p = payload_for(&d[i], pbuf, sizeof(pbuf));
+		const char *p = payload_idx(&d[i], i, pbuf, sizeof(pbuf));
 		ssize_t r;
 
 		if (use_msg) {
@@ -416,7 +428,8 @@ static int op_udp_sendmmsg(struct dst *d, int n)
 
 	memset(mm, 0, sizeof(mm));
 	for (int i = 0; i < n; i++) {
-		const char *p = payload_for(&d[i], bufs[i], sizeof(bufs[i]));
+		const char *p = payload_idx(&d[i], i, bufs[i],
+					    sizeof(bufs[i]));
 
 		iov[i].iov_base = (void *)p;
 		iov[i].iov_len = strlen(p);

@@ -3,6 +3,7 @@
  *
  * es-sig exit CODE	exit with CODE at once
  * es-sig kill SIGNO	kill itself with SIGNO (default disposition)
+ * es-sig mask 0		print the SigBlk, SigIgn lines of /proc/self/status
  * es-sig wait CODE	catch SIGTERM SIGINT SIGHUP SIGQUIT SIGUSR1 SIGUSR2,
  *			print "ready pid=N", and on the first signal print
  *			"got SIGNAME" and exit with CODE (after 10 s without
@@ -18,6 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static void nop(int sig)
+{
+	(void)sig;
+}
 
 static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
 			    SIGUSR2 };
@@ -45,12 +51,25 @@ int main(int argc, char **argv)
 		pause();
 		return 98;
 	}
+	if (!strcmp(argv[1], "mask")) {
+		char line[256];
+		FILE *f = fopen("/proc/self/status", "r");
+
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "SigBlk:", 7) ||
+			    !strncmp(line, "SigIgn:", 7))
+				fputs(line, stdout);
+		return 0;
+	}
 	if (strcmp(argv[1], "wait"))
 		return 2;
 
+	/* An ignored signal is discarded even while blocked: catch them. */
 	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		signal(sigs[i], nop);
 		sigaddset(&set, sigs[i]);
+	}
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	printf("ready pid=%d\n", getpid());
 	sig = sigtimedwait(&set, NULL, &ts);

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* es-toctou.c - race the supervisor's read of a connect() address
  *
- * usage: es-toctou ALLOWED_V4 DENIED_V4 PORT N
+ * usage: es-toctou ALLOWED_V4 DENIED_V4 PORT N [connect|sendto|sendmsg]
  *
  * A second thread flips the address in one shared sockaddr_in between
  * ALLOWED and DENIED as fast as it can, while the main thread connects N
  * fresh TCP sockets with that very buffer. A supervisor that checks the
  * address and then lets the kernel re-read it (SECCOMP_USER_NOTIF_FLAG_CONTINUE)
  * loses this race now and then, and the kernel connects to DENIED.
+ *
+ * With sendto/sendmsg, one UDP socket sends N datagrams through the same
+ * raced buffer instead (escaped is then unknown to this side: 0).
  *
  * Prints "toctou attempts=N ok=A denied=D other=O escaped=E", where escaped
  * counts connects whose peer (getpeername) is DENIED. The test's verdict is
@@ -23,10 +26,12 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static struct sockaddr_in shared_sa;
@@ -67,6 +72,37 @@ int main(int argc, char **argv)
 	if (pthread_create(&t, NULL, flipper, NULL))
 		return 2;
 
+	if (argc > 5 && strcmp(argv[5], "connect")) {
+		bool use_msg = !strcmp(argv[5], "sendmsg");
+		int fd = socket(AF_INET, SOCK_DGRAM, 0);
+		char msg[] = "es-toctou\n";
+		struct iovec iov = { .iov_base = msg, .iov_len = strlen(msg) };
+		struct msghdr mh = {
+			.msg_name = &shared_sa, .msg_namelen = sizeof(shared_sa),
+			.msg_iov = &iov, .msg_iovlen = 1,
+		};
+
+		for (long i = 0; i < n; i++) {
+			ssize_t r;
+
+			if (use_msg)
+				r = sendmsg(fd, &mh, 0);
+			else
+				r = sendto(fd, msg, strlen(msg), 0,
+					   (struct sockaddr *)&shared_sa,
+					   sizeof(shared_sa));
+			if (r >= 0)
+				ok++;
+			else if (errno == EACCES || errno == EPERM)
+				denied++;
+			else
+				other++;
+		}
+		close(fd);
+		n = ok + denied + other;
+		goto out;
+	}
+
 	for (long i = 0; i < n; i++) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -94,6 +130,7 @@ int main(int argc, char **argv)
 		}
 		close(fd);
 	}
+out:
 	atomic_store(&stop, 1);
 	pthread_join(t, NULL);
 	printf("toctou attempts=%ld ok=%ld denied=%ld other=%ld escaped=%ld\n",

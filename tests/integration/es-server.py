@@ -87,6 +87,8 @@ async def main():
 
     for port in args.tcp:
         s = dual_stack(socket.SOCK_STREAM, port)
+        # accept data in the SYN from clients holding a TFO cookie
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 64)
         s.listen(1024)
         await asyncio.start_server(handler(port), sock=s, backlog=1024)
     for port in args.udp:

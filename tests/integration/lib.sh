@@ -259,6 +259,7 @@ _host() {
 	ip -n "$ns" link set eth0 up
 	ip -n "$ns" addr add "$v4/24" dev eth0
 	ip -n "$ns" addr add "$v6/64" dev eth0 nodad
+	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_fastopen=3 >/dev/null
 	ip -n "$ns" route add default via "$r4"
 	ip -n "$ns" -6 route add default via "$r6"
 	ip netns exec "$ns" nft -f - <<-EOF || bail_out "nft on $h"
@@ -274,7 +275,7 @@ _host() {
 }
 
 _server() {
-	local h=$1 ns i
+	local h=$1 ns
 	ns=$(ns_of "$h")
 	ip netns exec "$ns" "$PYTHON" "$ES_TESTDIR/es-server.py" --name "$h" \
 		--log "$T/$h.log" --ready "$T/$h.ready" \
@@ -335,6 +336,7 @@ world_up() {
 		}
 	EOF
 
+	_world_is_up=1
 	for h in $ES_HOSTS; do
 		_server "$h"
 	done
@@ -348,6 +350,18 @@ world_up() {
 			bail_out "server on $h did not start"
 		}
 	done
+}
+
+# world_loopback_server: es-server in the client namespace itself (reached
+# over loopback, always allowed); its log is $T/client.log
+world_loopback_server() {
+	local i
+	_server client
+	for i in $(seq 100); do
+		[ -e "$T/client.ready" ] && return 0
+		sleep 0.1
+	done
+	bail_out "loopback server did not start"
 }
 
 # world_count HOST: packets that reached HOST from the client (h10 h20 h5),
@@ -416,12 +430,23 @@ world_selftest() {
 }
 
 # ---------------------------------------------------------------- running
+_world_is_up=
+
+# in_world CMD...: CMD in the client namespace once world_up ran, else here
+in_world() {
+	if [ -n "$_world_is_up" ]; then
+		ip netns exec "$NS_CLIENT" "$@"
+	else
+		"$@"
+	fi
+}
+
 # es_run NAME SUPERVISOR-ARGS...: run egress-supervise in the client
 # namespace; stdout in $T/NAME.out, stderr in $T/NAME.err, status in $RC.
 es_run() {
 	local name=$1
 	shift
-	ip netns exec "$NS_CLIENT" timeout -k 5 "$ES_TIMEOUT" \
+	in_world timeout -k 5 "$ES_TIMEOUT" \
 		"$ES_BIN" "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
 	RC=$?
 }
@@ -430,9 +455,75 @@ es_run() {
 direct() {
 	local name=$1
 	shift
-	ip netns exec "$NS_CLIENT" timeout -k 5 "$ES_TIMEOUT" \
+	in_world timeout -k 5 "$ES_TIMEOUT" \
 		"$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
 	RC=$?
+}
+
+# expect_rc WANT NAME DESC: the last run's exit status
+expect_rc() {
+	if [ "$RC" = "$1" ]; then
+		ok "$3"
+	else
+		not_ok "$3"
+		diag "exit status $RC, want $1"
+		show "$2"
+	fi
+}
+
+# json_check FILE [key=value...]: every line of FILE that starts with "{"
+# is a JSON object with the keys of a decision, and (with key=value
+# arguments) at least one of them has all those values (compared as text).
+# Prints the problems; exit status 0 when all is well.
+json_check() {
+	"$PYTHON" - "$@" <<-'EOF'
+		import json, sys
+		path, want = sys.argv[1], dict(a.split("=", 1) for a in sys.argv[2:])
+		keys = ("ts", "event", "verdict", "pid", "comm", "proto", "dst",
+		        "port", "rule", "reason")
+		bad, found, n = 0, 0, 0
+		try:
+		    lines = open(path).readlines()
+		except OSError as e:
+		    print(e)
+		    sys.exit(1)
+		for i, line in enumerate(lines, 1):
+		    if not line.startswith("{"):
+		        continue
+		    n += 1
+		    try:
+		        o = json.loads(line)
+		    except ValueError as e:
+		        print(f"line {i}: not JSON: {e}: {line.rstrip()}")
+		        bad += 1
+		        continue
+		    missing = [k for k in keys if k not in o]
+		    if missing:
+		        print(f"line {i}: missing keys {missing}: {line.rstrip()}")
+		        bad += 1
+		    if want and all(str(o.get(k)) == v for k, v in want.items()):
+		        found += 1
+		if n == 0:
+		    print("no JSON line at all")
+		    bad += 1
+		if want and not found:
+		    print(f"no line with {want}")
+		    bad += 1
+		sys.exit(1 if bad else 0)
+	EOF
+}
+
+# expect_json FILE DESC key=value...: json_check as a test point
+expect_json() {
+	local f=$1 desc=$2 out
+	shift 2
+	if out=$(json_check "$f" "$@"); then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		diag "$out"
+		diag_file "$f"
+	fi
 }
 
 # show NAME: the outputs of a run, as diagnostics
