@@ -1,0 +1,16 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# debian-deps.sh - install what building and testing egress-supervise needs
+# on Debian 12 (run as root).  The build needs the -dev libraries; the tests
+# build network namespaces with real servers and clients.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	build-essential autoconf automake libtool pkg-config \
+	libseccomp-dev libcap-dev libc-ares-dev libssl-dev libyaml-dev check \
+	gcc-multilib clang \
+	iproute2 nftables procps util-linux python3 \
+	socat curl dnsutils netcat-openbsd busybox-static \
+	nginx-light dnsmasq vsftpd openssh-server openssh-client \
+	golang-go ca-certificates >/dev/null
