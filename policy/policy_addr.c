@@ -337,9 +337,9 @@ int port_range_parse(const char *text, struct port_range *r, char *msg,
 		return -EINVAL;
 	}
 	if (!lo || !hi) {
-		snprintf(msg, msg_len,
-			 "port 0 in '%s' is not a port (expected 1-65535)",
-			 text);
+		snprintf(msg, msg_len, "port 0%s%s%s is not a port (expected "
+			 "1-65535)", dash ? " in '" : "", dash ? text : "",
+			 dash ? "'" : "");
 		return -EINVAL;
 	}
 	if (lo > hi) {

@@ -12,6 +12,7 @@
  * node twice, which would let a small file expand into a huge policy (and a
  * recursive alias into a cycle).  Each node may be visited once.
  */
+#define _GNU_SOURCE	/* vasprintf() */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -35,7 +36,16 @@
  * @seen:	one flag per node of @doc: visited already
  * @n_nodes:	number of nodes in @doc
  * @p:		the policy being built
+ * @msgs:	problems noted, written sorted by lerr_flush()
+ * @n_msgs:	number of @msgs
  */
+struct lmsg {
+	size_t line;
+	size_t col;
+	size_t seq;
+	char *text;
+};
+
 struct loader {
 	const char *name;
 	FILE *errs;
@@ -45,29 +55,77 @@ struct loader {
 	uint8_t *seen;
 	size_t n_nodes;
 	struct policy *p;
+	struct lmsg *msgs;
+	size_t n_msgs;
 };
 
 static void lerr_at(struct loader *l, yaml_mark_t m, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /**
- * lerr_at() - report one problem at a source position
+ * lerr_at() - note one problem at a source position
  * @l:		loader
  * @m:		libyaml mark (0-based line and column)
  * @fmt:	message format
+ *
+ * Problems are found in schema order, not file order (a mapping's keys are
+ * checked before its values), so they are kept and written sorted by
+ * position at the end of the load, see lerr_flush().
  */
 static void lerr_at(struct loader *l, yaml_mark_t m, const char *fmt, ...)
 {
+	struct lmsg *nm;
 	va_list ap;
+	char *text;
+	int ret;
 
 	l->n_errors++;
 	if (!l->errs)
 		return;
-	fprintf(l->errs, "%s:%zu:%zu: ", l->name, m.line + 1, m.column + 1);
 	va_start(ap, fmt);
-	vfprintf(l->errs, fmt, ap);
+	ret = vasprintf(&text, fmt, ap);
 	va_end(ap);
-	fputc('\n', l->errs);
+	nm = ret < 0 ? NULL : realloc(l->msgs, (l->n_msgs + 1) * sizeof(*nm));
+	if (!nm) {
+		if (ret >= 0)
+			free(text);
+		l->nomem = true;
+		return;
+	}
+	l->msgs = nm;
+	nm[l->n_msgs].line = m.line + 1;
+	nm[l->n_msgs].col = m.column + 1;
+	nm[l->n_msgs].seq = l->n_msgs;
+	nm[l->n_msgs].text = text;
+	l->n_msgs++;
+}
+
+static int lmsg_cmp(const void *a, const void *b)
+{
+	const struct lmsg *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Write the noted problems in file order and forget them */
+static void lerr_flush(struct loader *l)
+{
+	size_t i;
+
+	if (l->n_msgs)
+		qsort(l->msgs, l->n_msgs, sizeof(*l->msgs), lmsg_cmp);
+	for (i = 0; i < l->n_msgs; i++) {
+		fprintf(l->errs, "%s:%zu:%zu: %s\n", l->name, l->msgs[i].line,
+			l->msgs[i].col, l->msgs[i].text);
+		free(l->msgs[i].text);
+	}
+	free(l->msgs);
+	l->msgs = NULL;
+	l->n_msgs = 0;
 }
 
 #define lerr(l, node, ...) lerr_at(l, (node)->start_mark, __VA_ARGS__)
@@ -90,6 +148,7 @@ static yaml_node_t *lnode(struct loader *l, int id)
 	idx = (size_t)(n - l->doc.nodes.start);
 	if (l->seen[idx]) {
 		lerr(l, n,
+		     "this anchored value is used again through an alias: "
 		     "anchors and aliases are not supported (expected the "
 		     "value written out where it is used)");
 		return NULL;
@@ -714,11 +773,7 @@ static void load_rule(struct loader *l, yaml_node_t *n)
 	}
 	if (banner) {
 		ret = get_bool(l, banner, "verify_banner");
-		if (ret >= 0 && r.proto != POLICY_PROTO_SSH && proto) {
-			lerr(l, banner, "verify_banner applies to proto ssh "
-			     "only (expected proto: ssh)");
-			ret = -EINVAL;
-		} else if (ret >= 0 && r.proto != POLICY_PROTO_SSH) {
+		if (ret >= 0 && r.proto != POLICY_PROTO_SSH) {
 			lerr(l, banner, "verify_banner applies to proto ssh "
 			     "only (expected proto: ssh in this rule)");
 			ret = -EINVAL;
@@ -1056,7 +1111,8 @@ static void report_syntax(struct loader *l, yaml_parser_t *ps,
 		m = offset_mark(buf, len, ps->problem_offset);
 	else if (ps->error == YAML_MEMORY_ERROR)
 		l->nomem = true;
-	if (strstr(problem, "alias"))
+	if (strstr(problem, "alias") ||
+	    (ps->context && strstr(ps->context, "alias")))
 		hint = "; quote patterns that start with '*', e.g. dst: "
 		       "\"*.example.com\"";
 	lerr_at(l, m, "YAML syntax error: %s%s%s (expected valid YAML%s)",
@@ -1181,6 +1237,7 @@ struct policy *policy_load_buffer(const char *name, const char *buf,
 		yaml_document_delete(&l.doc);
 parsed:
 		yaml_parser_delete(&ps);
+		lerr_flush(&l);
 	}
 
 	if (policy_add_specs(p, allow, n_allow, errs, &nomem))

@@ -179,15 +179,16 @@ static const char *idn_reject(uint32_t c)
 {
 	if (c <= 0xa0 || c == 0xad || (c >= 0x200b && c <= 0x200f) ||
 	    c == 0x2028 || c == 0x2029 || c == 0xfeff || c == 0x2060)
-		return "control or invisible character";
+		return "a control or invisible character (expected visible "
+		       "letters and digits)";
 	if (c == 0x3002 || c == 0xff0e || c == 0xff61)
-		return "dot-like character (expected '.' between labels)";
+		return "a dot-like character (expected '.' between labels)";
 	if ((c >= 0xc0 && c <= 0xde && c != 0xd7) ||
 	    (c >= 0x391 && c <= 0x3a9) || (c >= 0x400 && c <= 0x42f))
-		return "upper-case letter (write the name in lower case: no "
-		       "IDNA mapping is done)";
+		return "an upper-case letter (expected lower case: no IDNA "
+		       "mapping is done)";
 	if ((c & 0xfffe) == 0xfffe || (c >= 0xfdd0 && c <= 0xfdef))
-		return "noncharacter";
+		return "a noncharacter (expected letters and digits)";
 	return NULL;
 }
 
@@ -222,7 +223,7 @@ static int label_idn(const char *in, size_t len, char *out, size_t out_len,
 		used = utf8_decode((const unsigned char *)in + i, len - i,
 				   &cp[n]);
 		if (!used) {
-			snprintf(msg, msg_len, "invalid UTF-8 in label '%.*s'",
+			snprintf(msg, msg_len, "invalid UTF-8 in label '%.*s' (expected UTF-8 text)",
 				 (int)len, in);
 			return -EINVAL;
 		}
@@ -238,7 +239,7 @@ static int label_idn(const char *in, size_t len, char *out, size_t out_len,
 			cp[n] += 'a' - 'A';
 		if (cp[n] >= 0x80 && (why = idn_reject(cp[n]))) {
 			snprintf(msg, msg_len,
-				 "label '%.*s' has U+%04X, a %s", (int)len, in,
+				 "label '%.*s' has U+%04X, %s", (int)len, in,
 				 (unsigned int)cp[n], why);
 			return -EINVAL;
 		}
@@ -290,7 +291,7 @@ static int label_ascii(const char *in, size_t len, char *out, char *msg,
 			c += 'a' - 'A';
 		if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') &&
 		    c != '-' && c != '_' && c != '*') {
-			if (c > 0x20 && c < 0x7f)
+			if (c >= 0x20 && c < 0x7f)
 				snprintf(msg, msg_len,
 					 "bad character '%c' in label '%.*s' "
 					 "(expected letters, digits, '-', '_' "
