@@ -19,6 +19,8 @@ EXTRA_DIST += policy/examples
 check_PROGRAMS += tests/unit/check_policy
 TESTS += tests/unit/check_policy
 tests_unit_check_policy_SOURCES = tests/unit/check_policy.c
+tests_unit_check_policy_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DPOLICY_EXAMPLES_DIR='"$(srcdir)/policy/examples"'
 tests_unit_check_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(YAML_CFLAGS)
 tests_unit_check_policy_LDADD = policy/libpolicy.a $(YAML_LIBS) $(CHECK_LIBS)
 

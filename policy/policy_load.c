@@ -548,6 +548,184 @@ static int load_methods(struct loader *l, yaml_node_t *n, char ***out,
 	return bad;
 }
 
+/* Limits on a path regular expression, see regex_check() */
+#define REGEX_MAX_LEN	512
+#define REGEX_MAX_COST	4096
+#define REGEX_MAX_DEPTH	32
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+/**
+ * regex_check() - refuse regular expressions that blow up regcomp()
+ * @re:		the expression (after the '~')
+ * @msg:	error message
+ * @msg_len:	size of @msg
+ *
+ * glibc's regcomp() copies the subtree under each '+' and {m,n}, so nested
+ * repetitions cost memory exponential in their depth ("((a+)+)+..." or
+ * "a++++..." took gigabytes under the fuzzer).  We estimate the size of the
+ * expanded tree as regcomp builds it and refuse what is too large, as well
+ * as stacked repetition operators (which mean nothing more than one) and
+ * back-references (exponential to match).
+ *
+ * Return: 0, or -EINVAL with @msg set.
+ */
+static int regex_check(const char *re, char *msg, size_t msg_len)
+{
+	uint64_t sum[REGEX_MAX_DEPTH + 1] = { 0 }, last = 0;
+	bool prev_rep = false;
+	size_t i, depth = 0;
+
+	if (strlen(re) > REGEX_MAX_LEN) {
+		snprintf(msg, msg_len, "regular expression is longer than %d "
+			 "characters (expected a shorter one)", REGEX_MAX_LEN);
+		return -EINVAL;
+	}
+	for (i = 0; re[i]; i++) {
+		unsigned long m = 0, n = 0;
+		bool rep = false;
+		char *end;
+
+		switch (re[i]) {
+		case '\\':
+			if (re[i + 1] >= '1' && re[i + 1] <= '9') {
+				snprintf(msg, msg_len, "back-reference '\\%c' in "
+					 "regular expression (expected none: "
+					 "they can take exponential time)",
+					 re[i + 1]);
+				return -EINVAL;
+			}
+			if (re[i + 1])
+				i++;
+			last = 1;
+			sum[depth] = sat_add(sum[depth], 1);
+			break;
+		case '[':
+			/* a bracket expression is one atom: skip to its ']' */
+			i++;
+			if (re[i] == '^')
+				i++;
+			if (re[i] == ']')
+				i++;
+			while (re[i] && re[i] != ']') {
+				if (re[i] == '[' && (re[i + 1] == ':' ||
+						     re[i + 1] == '.' ||
+						     re[i + 1] == '=')) {
+					char close = re[i + 1];
+
+					i += 2;
+					while (re[i] && !(re[i] == close &&
+							  re[i + 1] == ']'))
+						i++;
+					if (re[i])
+						i++;
+				}
+				if (re[i])
+					i++;
+			}
+			if (!re[i])
+				i--;
+			last = 1;
+			sum[depth] = sat_add(sum[depth], 1);
+			break;
+		case '(':
+			if (depth == REGEX_MAX_DEPTH) {
+				snprintf(msg, msg_len, "regular expression "
+					 "nests deeper than %d groups "
+					 "(expected fewer)", REGEX_MAX_DEPTH);
+				return -EINVAL;
+			}
+			sum[++depth] = 0;
+			last = 0;
+			break;
+		case ')':
+			if (!depth) {
+				last = 1;
+				sum[0] = sat_add(sum[0], 1);
+				break;
+			}
+			last = sum[depth] ? sum[depth] : 1;
+			depth--;
+			sum[depth] = sat_add(sum[depth], last);
+			break;
+		case '|':
+			last = 0;
+			break;
+		case '*':
+		case '?':
+			rep = true;
+			break;
+		case '+':
+			rep = true;
+			sum[depth] = sat_add(sum[depth], last);
+			last = sat_mul(last, 2);
+			break;
+		case '{':
+			if (re[i + 1] < '0' || re[i + 1] > '9') {
+				last = 1;
+				sum[depth] = sat_add(sum[depth], 1);
+				break;
+			}
+			m = strtoul(re + i + 1, &end, 10);
+			n = m;
+			if (*end == ',' && end[1] >= '0' && end[1] <= '9')
+				n = strtoul(end + 1, &end, 10);
+			else if (*end == ',')
+				end++;
+			if (*end != '}') {
+				last = 1;
+				sum[depth] = sat_add(sum[depth], 1);
+				break;
+			}
+			rep = true;
+			if (m > n)
+				n = m;
+			sum[depth] = sat_add(sum[depth], sat_mul(last, n));
+			last = sat_mul(last, n + 1);
+			i = (size_t)(end - re);
+			break;
+		default:
+			last = 1;
+			sum[depth] = sat_add(sum[depth], 1);
+			break;
+		}
+		if (rep && prev_rep) {
+			snprintf(msg, msg_len, "repetition of a repetition at "
+				 "'%.2s' in regular expression (expected one "
+				 "of *, +, ? or {m,n} per item)", re + i - 1);
+			return -EINVAL;
+		}
+		prev_rep = rep;
+		if (sum[depth] > REGEX_MAX_COST || last > REGEX_MAX_COST) {
+			snprintf(msg, msg_len, "regular expression is too "
+				 "complex once its repetitions are expanded "
+				 "(expected fewer nested '+' and {m,n})");
+			return -EINVAL;
+		}
+	}
+	while (depth) {
+		uint64_t g = sum[depth] ? sum[depth] : 1;
+
+		depth--;
+		sum[depth] = sat_add(sum[depth], g);
+	}
+	if (sum[0] > REGEX_MAX_COST) {
+		snprintf(msg, msg_len, "regular expression is too complex "
+			 "once its repetitions are expanded (expected fewer "
+			 "nested '+' and {m,n})");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /**
  * load_path_rule() - one entry of path_rules
  * @l:		loader
@@ -592,8 +770,13 @@ static int load_path_rule(struct loader *l, struct path_rule *pr,
 				continue;
 			}
 			if (s[0] == '~') {
-				char err[128];
+				char err[128], msg[MSG_LEN];
 
+				if (regex_check(s + 1, msg, sizeof(msg))) {
+					lerr(l, v, "%s", msg);
+					bad = -EINVAL;
+					continue;
+				}
 				ret = regcomp(&pr->re, s + 1,
 					      REG_EXTENDED | REG_NOSUB);
 				if (ret) {

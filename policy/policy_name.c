@@ -223,8 +223,8 @@ static int label_idn(const char *in, size_t len, char *out, size_t out_len,
 		used = utf8_decode((const unsigned char *)in + i, len - i,
 				   &cp[n]);
 		if (!used) {
-			snprintf(msg, msg_len, "invalid UTF-8 in label '%.*s' (expected UTF-8 text)",
-				 (int)len, in);
+			snprintf(msg, msg_len, "invalid UTF-8 in label '%.*s' "
+				 "(expected UTF-8 text)", (int)len, in);
 			return -EINVAL;
 		}
 		if (cp[n] == '*') {

@@ -771,6 +771,77 @@ START_TEST(test_dns_msg_strip_ech_pointer_into_removed)
 }
 END_TEST
 
+/*
+ * After the ech bytes: an MX whose exchange name is then used, through a
+ * pointer, as the owner of an A record; and a pointer into the A record's
+ * RDATA, which no rewrite can follow, in a second message.
+ */
+START_TEST(test_dns_msg_strip_ech_rdata_pointers)
+{
+	struct dns_response *r = calloc(1, sizeof(*r));
+	uint8_t copy[8192];
+	struct msgb m;
+	size_t q, at, mx, a_rdata, len;
+	ssize_t n;
+
+	hdr(&m, 1, DNS_FLAG_QR, 1, 3, 0, 0);
+	q = putname(&m, "example.com");
+	put16(&m, DNS_TYPE_HTTPS);
+	put16(&m, DNS_CLASS_IN);
+	put16(&m, 0xc000 | (unsigned int)q);
+	at = rr_head(&m, DNS_TYPE_HTTPS, 300);
+	put16(&m, 1);
+	put8(&m, 0);
+	put16(&m, DNS_SVC_KEY_ECH);
+	put16(&m, 8);
+	putbytes(&m, "ECHCONFG", 8);
+	rr_end(&m, at);
+	put16(&m, 0xc000 | (unsigned int)q);
+	at = rr_head(&m, DNS_TYPE_MX, 300);
+	put16(&m, 10);
+	mx = putname_ptr(&m, "mail", q);
+	rr_end(&m, at);
+	put16(&m, 0xc000 | (unsigned int)mx);
+	rr_head(&m, DNS_TYPE_A, 300);
+	m.n -= 2;
+	a_rdata = m.n + 2;
+	put_a(&m, "192.0.2.25");
+
+	len = m.n;
+	n = dns_msg_strip_ech(m.b, m.n);
+	ck_assert_int_eq(n, (ssize_t)(len - 12));
+	ck_assert_int_eq(dns_msg_parse_response(m.b, (size_t)n, r), 0);
+	ck_assert_uint_eq(r->nrr, 3);
+	ck_assert_str_eq(r->names[r->rr[2].owner], "mail.example.com");
+	ck_assert(!r->rr[0].has_ech);
+
+	/* the same, plus a record whose owner points into A RDATA bytes */
+	hdr(&m, 1, DNS_FLAG_QR, 1, 2, 0, 0);
+	q = putname(&m, "example.com");
+	put16(&m, DNS_TYPE_HTTPS);
+	put16(&m, DNS_CLASS_IN);
+	put16(&m, 0xc000 | (unsigned int)q);
+	rr_head(&m, DNS_TYPE_A, 300);
+	m.n -= 2;
+	a_rdata = m.n + 2;
+	put16(&m, 4);
+	putbytes(&m, "\1x\0\0", 4);		/* "x." in disguise */
+	put16(&m, 0xc000 | (unsigned int)a_rdata);
+	at = rr_head(&m, DNS_TYPE_HTTPS, 300);
+	put16(&m, 1);
+	put8(&m, 0);
+	put16(&m, DNS_SVC_KEY_ECH);
+	put16(&m, 1);
+	put8(&m, 0);
+	rr_end(&m, at);
+	ck_assert_int_eq(dns_msg_parse_response(m.b, m.n, r), 0);
+	memcpy(copy, m.b, m.n);
+	ck_assert_int_eq(dns_msg_strip_ech(m.b, m.n), -EBADMSG);
+	ck_assert_mem_eq(m.b, copy, m.n);
+	free(r);
+}
+END_TEST
+
 /* Malformed responses, one per row: each is a valid prefix plus a flaw */
 enum resp_flaw {
 	FLAW_RDLEN_BEYOND,
@@ -1429,6 +1500,7 @@ static Suite *dns_msg_suite(void)
 	tcase_add_test(tc, test_dns_msg_strip_ech);
 	tcase_add_test(tc, test_dns_msg_strip_ech_noop);
 	tcase_add_test(tc, test_dns_msg_strip_ech_pointer_into_removed);
+	tcase_add_test(tc, test_dns_msg_strip_ech_rdata_pointers);
 	tcase_add_test(tc, test_dns_msg_truncate);
 	suite_add_tcase(s, tc);
 

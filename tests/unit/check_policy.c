@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -523,6 +524,24 @@ START_TEST(test_policy_error_messages)
 		{ "version: 1\nrules:\n  - dst: a.example.com\n"
 		  "    proto: http\n    path_rules:\n      - { path: \"~(\" }\n",
 		  "policy.yaml:6:17: bad regular expression '(': " },
+		{ "version: 1\nrules:\n  - dst: a.example.com\n"
+		  "    proto: http\n    path_rules:\n      - { path: \"~a++\" }\n",
+		  "policy.yaml:6:17: repetition of a repetition at '++' in "
+		  "regular expression (expected one of" },
+		{ "version: 1\nrules:\n  - dst: a.example.com\n"
+		  "    proto: http\n    path_rules:\n"
+		  "      - { path: \"~(((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)\" }\n",
+		  "policy.yaml:6:17: regular expression is too complex once its "
+		  "repetitions are expanded (expected" },
+		{ "version: 1\nrules:\n  - dst: a.example.com\n"
+		  "    proto: http\n    path_rules:\n"
+		  "      - { path: \"~((a{100}){100})\" }\n",
+		  "policy.yaml:6:17: regular expression is too complex" },
+		{ "version: 1\nrules:\n  - dst: a.example.com\n"
+		  "    proto: http\n    path_rules:\n"
+		  "      - { path: \"~(a)\\\\1\" }\n",
+		  "policy.yaml:6:17: back-reference '\\1' in regular expression "
+		  "(expected none" },
 		{ "version: 1\nrules:\n  - dst: a.example.com\n"
 		  "    proto: http\n    path_rules:\n      - { action: deny }\n",
 		  "policy.yaml:6:9: path rule without 'path' (expected" },
@@ -1249,6 +1268,8 @@ START_TEST(test_policy_http_rules)
 		{ "DELETE", "/v1/admin/x", DENY, "path_rule" },
 		{ "DELETE", "/v1/adminx", DENY, "path_default" },
 		{ "PUT", "/v1/x", DENY, "method" },
+		{ "POST", "/v2/users/bob", ALLOW, "path_rule" },
+		{ "POST", "/v2/users/Bob", DENY, "path_default" },
 	};
 	struct policy *p = load_ok(
 		"version: 1\nrules:\n  - dst: api.example.com\n"
@@ -1257,6 +1278,8 @@ START_TEST(test_policy_http_rules)
 		"    path_rules:\n"
 		"      - { path: \"~^/v1/admin(/.*)?$\", action: deny }\n"
 		"      - { path: /v1/, action: allow, methods: [GET, HEAD] }\n"
+		"      - { path: \"~^/v[0-9]+/(users|groups)/[a-z]{1,32}$\","
+		" action: allow }\n"
 		"  - dst: open.example.com\n    proto: http\n"
 		"  - dst: git.example.com\n    proto: ssh\n"
 		"    verify_banner: true\n");
@@ -1411,6 +1434,36 @@ START_TEST(test_policy_query_names_robust)
 }
 END_TEST
 
+/* Every example shipped with the man page loads */
+START_TEST(test_policy_examples_load)
+{
+	struct dirent **ents;
+	unsigned int loaded = 0;
+	int n, i;
+
+	n = scandir(POLICY_EXAMPLES_DIR, &ents, NULL, alphasort);
+	ck_assert_int_ge(n, 0);
+	for (i = 0; i < n; i++) {
+		const char *f = ents[i]->d_name;
+		size_t len = strlen(f);
+		char path[4096];
+		struct policy *p;
+
+		if (len > 5 && !strcmp(f + len - 5, ".yaml")) {
+			snprintf(path, sizeof(path), "%s/%s",
+				 POLICY_EXAMPLES_DIR, f);
+			p = policy_load(path, NULL, 0, stderr);
+			ck_assert_msg(p, "%s does not load", path);
+			policy_free(p);
+			loaded++;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	ck_assert_uint_ge(loaded, 3);
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -1443,6 +1496,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_policy_print_normalized);
 	tcase_add_test(tc, test_policy_str_tables);
 	tcase_add_test(tc, test_policy_query_names_robust);
+	tcase_add_test(tc, test_policy_examples_load);
 	suite_add_tcase(s, tc);
 	return s;
 }
