@@ -1,0 +1,24 @@
+# tests/bench/local.mk - benchmarks: ratios to direct, not run by make check
+#
+# `make bench` (as root) builds the bench programs and the supervisor, then
+# runs tests/bench/bench.sh, which prints a table of direct and supervised
+# figures measured in the same invocation.  The programs are
+# EXTRA_PROGRAMS: plain `make` and `make check` never build them.
+
+BENCH_PROGS = \
+	tests/bench/bench-connect$(EXEEXT) \
+	tests/bench/bench-server$(EXEEXT)
+EXTRA_PROGRAMS = $(BENCH_PROGS)
+CLEANFILES += $(BENCH_PROGS)
+EXTRA_DIST += tests/bench/bench.sh
+
+tests_bench_bench_connect_SOURCES = tests/bench/bench-connect.c
+tests_bench_bench_server_SOURCES = tests/bench/bench-server.c
+tests_bench_bench_server_LDADD = -lpthread
+
+bench: egress-supervise$(EXEEXT) $(BENCH_PROGS)
+	ES_BIN='$(abs_top_builddir)/egress-supervise$(EXEEXT)' \
+	BENCH_BIN='$(abs_top_builddir)/tests/bench' \
+		bash $(top_srcdir)/tests/bench/bench.sh
+
+.PHONY: bench
