@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* es-naive-sup.c - a deliberately unsafe supervisor, to test the tests
  *
- * usage: es-naive-sup [--allow A.B.C.D[/N]]... -- CMD [ARGS...]
+ * usage: es-naive-sup [--sync] [--allow A.B.C.D[/N]]... -- CMD [ARGS...]
  *
  * Does what ARCHITECTURE.md forbids: it reads connect()'s address, checks it,
  * and answers SECCOMP_USER_NOTIF_FLAG_CONTINUE, so the kernel reads the
@@ -9,6 +9,11 @@
  * decided (other families pass). Integration tests run with
  * ES_BIN=es-naive-sup must fail where they claim to catch this mistake
  * (10-toctou in particular); it is never a model for the real program.
+ *
+ * With --sync it makes the second classic mistake instead: it performs an
+ * allowed connect itself, on a pidfd_getfd duplicate with its own copy of
+ * the address (no TOCTOU), but blocking, inside its only loop: one connect
+ * to a black hole stalls every other process (11-blackhole catches it).
  */
 
 #ifndef _GNU_SOURCE
@@ -41,6 +46,46 @@ static struct {
 	uint32_t net, mask;
 } allow[MAX_ALLOW];
 static int nallow;
+static int sync_connect;
+
+/* The thread group of a notified thread (pidfd_open wants a leader). */
+static pid_t tgid_of(pid_t tid)
+{
+	char path[64], line[128];
+	pid_t tgid = tid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Tgid:", 5))
+			tgid = atoi(line + 5);
+	if (f)
+		fclose(f);
+	return tgid;
+}
+
+/* The allowed connect, done here on a duplicate of the target's socket. */
+static void connect_here(struct seccomp_notif *req,
+			 struct seccomp_notif_resp *resp,
+			 const struct sockaddr_in *sin, size_t len)
+{
+	int pidfd = syscall(SYS_pidfd_open, tgid_of(req->pid), 0);
+	int fd = pidfd < 0 ? -1 : syscall(SYS_pidfd_getfd, pidfd,
+					  (int)req->data.args[0], 0);
+
+	if (fd < 0) {
+		resp->error = -EBADF;
+	} else if (connect(fd, (const struct sockaddr *)sin, len)) {
+		resp->error = -errno;
+	} else {
+		resp->val = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (pidfd >= 0)
+		close(pidfd);
+}
 
 static int install_filter(void)
 {
@@ -129,6 +174,9 @@ static void handle(int lfd)
 	if (process_vm_readv(req.pid, &local, 1, &remote, 1, 0) < 2 ||
 	    ioctl(lfd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id)) {
 		resp.error = -EACCES;
+	} else if (sync_connect && sin.sin_family == AF_INET &&
+		   allowed(&sin)) {
+		connect_here(&req, &resp, &sin, len);
 	} else if (sin.sin_family != AF_INET || allowed(&sin)) {
 		/* The mistake under test: the kernel reads the address again. */
 		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
@@ -153,6 +201,10 @@ int main(int argc, char **argv)
 		struct in_addr a;
 		int bits = 32;
 
+		if (!strcmp(argv[i], "--sync")) {
+			sync_connect = 1;
+			continue;
+		}
 		if (strcmp(argv[i], "--allow") || i + 1 >= argc ||
 		    nallow == MAX_ALLOW)
 			return 125;

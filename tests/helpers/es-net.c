@@ -135,7 +135,8 @@ static void usage(void)
 "  io-uring             io_uring_setup(2)\n"
 "  x32                  socket() through the x32 syscall number\n"
 "  flood N DST          N threads doing blocking connects to DST; prints\n"
-"                       \"flood ready\" once all threads are about to connect\n");
+"                       \"flood ready N\" once all threads are about to\n"
+"                       connect, \"flood-connect RESULT\" as each one ends\n");
 	exit(2);
 }
 
@@ -589,8 +590,12 @@ static void *flood_thread(void *arg)
 	int fd = socket(sock_family_for(d), SOCK_STREAM, 0);
 
 	atomic_fetch_add(&flood_started, 1);
-	if (fd >= 0)
-		connect(fd, (struct sockaddr *)&d->ss, d->len);
+	if (fd >= 0) {
+		int ret = connect(fd, (struct sockaddr *)&d->ss, d->len);
+
+		/* Only when the connect ends, which a black hole delays. */
+		printf("flood-connect %s\n", ret ? errname(errno) : "OK");
+	}
 	return NULL;
 }
 

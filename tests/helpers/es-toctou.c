@@ -57,9 +57,9 @@ int main(int argc, char **argv)
 	pthread_t t;
 	long n;
 
-	if (argc != 5 || inet_pton(AF_INET, argv[1], &a) != 1 ||
+	if (argc < 5 || argc > 6 || inet_pton(AF_INET, argv[1], &a) != 1 ||
 	    inet_pton(AF_INET, argv[2], &b) != 1) {
-		fprintf(stderr, "usage: es-toctou ALLOWED DENIED PORT N\n");
+		fprintf(stderr, "usage: es-toctou ALLOWED DENIED PORT N [connect|sendto|sendmsg]\n");
 		return 2;
 	}
 	addr_ok = a.s_addr;
