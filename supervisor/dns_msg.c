@@ -44,7 +44,8 @@ static const uint8_t dns_soa_mname[] = "\x10" "egress-supervise" "\x07"
 static const uint8_t dns_soa_rname[] = "\x0a" "hostmaster" "\x07" "invalid";
 
 static const char dns_deny_text[] = "egress-supervise: denied by policy";
-static const char dns_servfail_text[] = "egress-supervise: upstream unreachable";
+static const char dns_servfail_text[] =
+	"egress-supervise: upstream unreachable";
 
 const char *const dns_deny_str[DNS_DENY_NUM] = {
 	[DNS_DENY_NXDOMAIN] = "nxdomain",
@@ -160,7 +161,7 @@ static int dns_name_walk(const uint8_t *msg, size_t len, size_t off,
 			pos = target;
 			continue;
 		}
-		if (l & 0xc0)		/* 0x40, 0x80: obsolete, RFC 6891 5 */
+		if (l & 0xc0)	/* 0x40, 0x80: obsolete, RFC 6891 5 */
 			return -EBADMSG;
 
 		if (wire + 1 + l > DNS_WIRE_NAME_MAX)
@@ -787,8 +788,8 @@ static void dns_put32(struct dns_w *w, uint32_t v)
 
 /**
  * dns_msg_build_rcode() - answer a query with an rcode and no answers
- * @q:		the query (parsed, or -EINVAL from parsing: the question is
- *		still echoed)
+ * @q:		the query (parsed, or -EINVAL from parsing: the
+ *		question is still echoed)
  * @rcode:	response code; above 15 only if the query had EDNS
  * @soa:	add a synthesized SOA in the authority section, for negative
  *		caching (RFC 2308 3): owner is the query name itself, so the
@@ -886,7 +887,8 @@ ssize_t dns_msg_build_rcode(const struct dns_query *q, unsigned int rcode,
  * @kind:	NXDOMAIN, NODATA (the name has allowed descendants) or REFUSED
  * @neg_ttl:	negative-caching TTL, keep it small so a policy reload
  *		shows quickly
- * @ede_text:	EDE EXTRA-TEXT, NULL for "egress-supervise: denied by policy"
+ * @ede_text:	EDE EXTRA-TEXT, NULL for the default
+ *		"egress-supervise: denied by policy"
  * @out:	output buffer
  * @size:	its size
  *
@@ -1044,6 +1046,7 @@ static int dns_rdata_layout(uint16_t type)
  * @dry:	only compute: nothing is moved or written
  * @nrm:	removals so far
  * @rm:		removed ranges, in original offsets, ascending
+ * @names:	label starts of names, for dns_msg_check()
  */
 struct dns_strip {
 	uint8_t *msg;
@@ -1056,6 +1059,7 @@ struct dns_strip {
 		size_t off;
 		size_t len;
 	} rm[DNS_STRIP_MAX];
+	uint8_t names[(DNS_MSG_MAX + 8) / 8];
 };
 
 static void dns_strip_copy(struct dns_strip *s, size_t n)
@@ -1203,14 +1207,63 @@ static int dns_strip_rr(struct dns_strip *s)
 }
 
 /**
+ * dns_name_mark() - walk a name, note its labels, check its pointer
+ * @msg:	message
+ * @len:	its length
+ * @off:	name start
+ * @limit:	end of the name's own bytes
+ * @next:	set to the offset after the name's own bytes
+ * @bits:	one bit per message offset: label starts of names seen so
+ *		far, or NULL to skip this check
+ *
+ * A rewrite can only move a pointer it knows about.  Requiring every
+ * pointer to land on a label of an earlier name the rewrite also walks
+ * ("a prior occurrence of the same name", RFC 1035 4.1.4) means every
+ * later hop of the chain sits in such a name and is moved too; a pointer
+ * into opaque RDATA, whose bytes might hold a pointer of their own, is
+ * refused.
+ *
+ * Return: 0 or -EBADMSG
+ */
+static int dns_name_mark(const uint8_t *msg, size_t len, size_t off,
+			 size_t limit, size_t *next, uint8_t *bits)
+{
+	size_t p = off;
+
+	if (dns_name_walk(msg, len, off, limit, next, NULL))
+		return -EBADMSG;
+	if (!bits)
+		return 0;
+	for (;;) {
+		uint8_t l = msg[p];
+
+		if ((l & 0xc0) == 0xc0) {
+			size_t target = (size_t)(l & 0x3f) << 8 | msg[p + 1];
+
+			if (!(bits[target >> 3] & (1U << (target & 7))))
+				return -EBADMSG;
+			return 0;
+		}
+		bits[p >> 3] |= (uint8_t)(1U << (p & 7));
+		if (!l)
+			return 0;
+		p += 1 + (size_t)l;
+	}
+}
+
+/**
  * dns_msg_check() - validate a whole message and count ech SvcParams
  * @msg:	message
  * @len:	length
  * @end:	set to the end of the last record
+ * @bits:	NULL, or a cleared bitmap of (@len + 7) / 8 bytes: then every
+ *		compression pointer must land on a label start of an earlier
+ *		name in a place dns_msg_strip_ech() rewrites
  *
  * Return: number of SVCB/HTTPS records with ech, or -EBADMSG
  */
-static int dns_msg_check(const uint8_t *msg, size_t len, size_t *end)
+static int dns_msg_check(const uint8_t *msg, size_t len, size_t *end,
+			 uint8_t *bits)
 {
 	struct dns_rr_pos opt = { 0 };
 	unsigned int qd, total, i;
@@ -1222,7 +1275,7 @@ static int dns_msg_check(const uint8_t *msg, size_t len, size_t *end)
 	qd = rd16(msg + 4);
 	total = (unsigned int)rd16(msg + 6) + rd16(msg + 8) + rd16(msg + 10);
 	for (i = 0; i < qd; i++) {
-		ret = dns_name_walk(msg, len, off, len, &off, NULL);
+		ret = dns_name_mark(msg, len, off, len, &off, bits);
 		if (ret)
 			return -EBADMSG;
 		if (off + 4 > len)
@@ -1234,6 +1287,8 @@ static int dns_msg_check(const uint8_t *msg, size_t len, size_t *end)
 		struct dns_rr rr = { 0 };
 		int lay;
 
+		if (dns_name_mark(msg, len, off, len, &p, bits))
+			return -EBADMSG;
 		ret = dns_rr_walk(msg, len, off, &pos, NULL);
 		if (ret)
 			return -EBADMSG;
@@ -1253,8 +1308,8 @@ static int dns_msg_check(const uint8_t *msg, size_t len, size_t *end)
 			if (p > pos.next)
 				return -EBADMSG;
 			for (j = 0; j < dns_rdata_names[lay].names; j++)
-				if (dns_name_walk(msg, len, p, pos.next, &p,
-						  NULL))
+				if (dns_name_mark(msg, len, p, pos.next, &p,
+						  bits))
 					return -EBADMSG;
 			if (p + dns_rdata_names[lay].suffix != pos.next)
 				return -EBADMSG;
@@ -1264,7 +1319,7 @@ static int dns_msg_check(const uint8_t *msg, size_t len, size_t *end)
 			continue;
 		if (pos.rdlen < 3)
 			return -EBADMSG;
-		if (dns_name_walk(msg, len, pos.rdata + 2, pos.next, &p, NULL))
+		if (dns_name_mark(msg, len, pos.rdata + 2, pos.next, &p, bits))
 			return -EBADMSG;
 		if (dns_svcb_params(msg, p, pos.next, NULL, &rr))
 			return -EBADMSG;
@@ -1286,8 +1341,13 @@ static int dns_msg_check(const uint8_t *msg, size_t len, size_t *end)
  * A record whose mandatory key lists ech becomes one the client must
  * ignore (RFC 9460 8), which is the wanted outcome too.
  *
+ * Compression pointers must land on a label of an earlier name in a
+ * place this rewrite knows (see dns_name_mark()) when something is to be
+ * removed; servers compress that way.
+ *
  * Return: the new length (@len minus trailing bytes if nothing was
- * removed); -EBADMSG if the message is malformed (nothing was changed);
+ * removed); -EBADMSG if the message is malformed or longer than
+ * DNS_MSG_MAX (nothing was changed);
  * -ENOSPC if it has more than DNS_STRIP_MAX ech params (nothing changed)
  */
 ssize_t dns_msg_strip_ech(uint8_t *msg, size_t len)
@@ -1298,13 +1358,20 @@ ssize_t dns_msg_strip_ech(uint8_t *msg, size_t len)
 	size_t end;
 	int ret, pass;
 
-	ret = dns_msg_check(msg, len, &end);
+	if (len > DNS_MSG_MAX)
+		return -EBADMSG;
+
+	ret = dns_msg_check(msg, len, &end, NULL);
 	if (ret < 0)
 		return ret;
 	if (!ret)
 		return (ssize_t)end;
 	if (ret > DNS_STRIP_MAX)
 		return -ENOSPC;
+	memset(s.names, 0, (len + 7) / 8);
+	ret = dns_msg_check(msg, len, &end, s.names);
+	if (ret < 0)
+		return ret;
 
 	qd = rd16(msg + 4);
 	total = (unsigned int)rd16(msg + 6) + rd16(msg + 8) + rd16(msg + 10);

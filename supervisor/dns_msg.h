@@ -31,10 +31,10 @@
 #include <sys/types.h>
 
 #define DNS_HDR_LEN		12
-#define DNS_NAME_MAX		253	/* dotted text, no trailing dot */
-#define DNS_NAME_SIZE		256	/* buffer for DNS_NAME_MAX + NUL */
-#define DNS_WIRE_NAME_MAX	255	/* RFC 1035 2.3.4, with length bytes */
-#define DNS_UDP_MIN		512	/* RFC 1035 4.2.1, and floor of EDNS */
+#define DNS_NAME_MAX		253	/* dotted text, no final dot */
+#define DNS_NAME_SIZE		256	/* DNS_NAME_MAX + NUL, padded */
+#define DNS_WIRE_NAME_MAX	255	/* RFC 1035 2.3.4, wire bytes */
+#define DNS_UDP_MIN		512	/* RFC 1035 4.2.1; EDNS floor */
 #define DNS_MSG_MAX		65535	/* TCP length prefix limit */
 
 /* What one parsed response keeps; beyond this, see struct dns_response */
@@ -72,7 +72,7 @@ enum dns_rcode {
 	DNS_RCODE_NXDOMAIN = 3,
 	DNS_RCODE_NOTIMP = 4,
 	DNS_RCODE_REFUSED = 5,
-	DNS_RCODE_BADVERS = 16,	/* needs EDNS: upper bits in the OPT TTL */
+	DNS_RCODE_BADVERS = 16,	/* needs EDNS: high bits in OPT TTL */
 };
 
 /* Header flag bits, as in the second 16-bit word of the header */
@@ -99,7 +99,8 @@ enum dns_rcode {
  * struct dns_query - a parsed query (one question, RFC 9619)
  * @id:			message id
  * @flags:		the header's flag word (opcode, RD, CD, ...)
- * @opcode:		DNS_OPCODE(@flags); the caller answers NOTIMP unless 0
+ * @opcode:		DNS_OPCODE(@flags); the caller answers NOTIMP
+ *			unless 0
  * @qname:		lowercase dotted text, "." for the root
  * @qname_len:		strlen(@qname)
  * @qname_wire:		the question name as sent (original case, no
@@ -151,7 +152,8 @@ struct dns_addr {
  * @has_ech:		SVCB/HTTPS carries an ech SvcParam
  * @addr_first:		first address in &dns_response.addrs: the A/AAAA
  *			address, or the ipv4hint/ipv6hint addresses
- * @addr_count:		how many (0 if none or not kept, see @dns_response)
+ * @addr_count:		how many (0 if none or not kept, see
+ *			&struct dns_response)
  */
 struct dns_rr {
 	uint16_t type;
@@ -183,11 +185,12 @@ struct dns_rr {
  * @names:		owner and target names of @rr, each once
  * @naddrs:		addresses kept in @addrs
  * @addrs:		addresses of A/AAAA records and SVCB hints
- * @dropped:		answer records (or their addresses) that were checked
- *			but not kept because an array was full.  A caller
- *			that builds the IP-to-names table from @rr simply
- *			does not learn those addresses, so connections to
- *			them stay unknown (denied): the failure is closed.
+ * @dropped:		answer records (or their addresses) that were
+ *			checked but not kept because an array was full.
+ *			A caller that builds the IP-to-names table from
+ *			@rr simply does not learn those addresses, so
+ *			connections to them stay unknown (denied): the
+ *			failure is closed.
  *
  * The authority and additional sections are checked for bounds and
  * syntax, and the OPT RR is read from the additional section; their other

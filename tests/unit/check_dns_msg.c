@@ -557,7 +557,8 @@ START_TEST(test_dns_msg_response_cname_chain)
 	ck_assert_uint_eq(c.naddrs, 2);
 	ck_assert_str_eq(addr_str(&r->addrs[c.addr[0].addr], buf),
 			 "192.0.2.7");
-	ck_assert_uint_eq(c.addr[0].ttl, 50);	/* smallest along the way */
+	/* the smallest TTL along the way */
+	ck_assert_uint_eq(c.addr[0].ttl, 50);
 	ck_assert_str_eq(addr_str(&r->addrs[c.addr[1].addr], buf),
 			 "2001:db8::7");
 	ck_assert_uint_eq(c.addr[1].ttl, 20);

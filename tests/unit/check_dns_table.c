@@ -114,7 +114,7 @@ START_TEST(test_dns_table_ttl_rules)
 		uint32_t min_ttl, max_ttl, ttl;
 		uint64_t life_ms;
 	} t[] = {
-		{ 30, 300, 0, S(30) },		/* min_ttl applies to TTL 0 */
+		{ 30, 300, 0, S(30) },	/* min_ttl applies to TTL 0 */
 		{ 30, 300, 1, S(30) },
 		{ 30, 300, 100, S(100) },
 		{ 30, 300, 300, S(300) },
@@ -154,7 +154,7 @@ START_TEST(test_dns_table_grace_extends)
 	/* a use at 5 s keeps it until 65 s, past its TTL */
 	ck_assert(live(t, "192.0.2.9", "flow.test", S(5)));
 	ck_assert(live(t, "192.0.2.9", "flow.test", S(64)));	/* -> 124 */
-	ck_assert(live(t, "192.0.2.9", "flow.test", S(123)));	/* -> 183 */
+	ck_assert(live(t, "192.0.2.9", "flow.test", S(123))); /* -> 183 */
 	ck_assert(!live(t, "192.0.2.9", "flow.test", S(183)));
 	dns_table_free(t);
 }
@@ -410,11 +410,13 @@ START_TEST(test_dns_table_model)
 						if (!m[i].used)
 							break;
 					if (i == M_CAP) {
-						for (i = 0; i < M_CAP; i++)
+						for (i = 0; i < M_CAP; i++) {
+							uint64_t l = m[i].last;
+
 							if (victim < 0 ||
-							    m[i].last <
-								    m[victim].last)
+							    l < m[victim].last)
 								victim = i;
+						}
 						m[victim].used = false;
 					}
 				}
