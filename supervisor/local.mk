@@ -15,16 +15,19 @@ supervisor_libsupervisor_a_SOURCES = \
 	supervisor/spawn.c supervisor/spawn.h \
 	supervisor/target.c supervisor/target.h \
 	supervisor/util.c supervisor/util.h \
-	supervisor/verdict.c supervisor/verdict.h
+	supervisor/verdict.c supervisor/verdict.h \
+	supervisor/dns_stub.c supervisor/dns_stub.h \
+	supervisor/resolvconf.c supervisor/resolvconf.h
 supervisor_libsupervisor_a_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
-supervisor_libsupervisor_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS)
+supervisor_libsupervisor_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
+	$(CARES_CFLAGS)
 
 bin_PROGRAMS += egress-supervise
 egress_supervise_SOURCES = supervisor/main.c
 egress_supervise_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 egress_supervise_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS)
-egress_supervise_LDADD = supervisor/libsupervisor.a policy/libpolicy.a \
-	$(SECCOMP_LIBS) $(CAP_LIBS) $(YAML_LIBS)
+egress_supervise_LDADD = supervisor/libsupervisor.a supervisor/libdns.a \
+	policy/libpolicy.a $(SECCOMP_LIBS) $(CAP_LIBS) $(CARES_LIBS) $(YAML_LIBS)
 include $(srcdir)/supervisor/dns.mk
 
 # Unit tests of the supervisor's pure parts

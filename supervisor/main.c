@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 
 #include "config.h"
+#include "dns_stub.h"
 #include "filter.h"
 #include "log.h"
 #include "loop.h"
@@ -18,6 +19,7 @@
 #include "notify.h"
 #include "policy.h"
 #include "reaper.h"
+#include "resolvconf.h"
 #include "spawn.h"
 #include "target.h"
 #include "util.h"
@@ -35,6 +37,8 @@ struct options {
 	uid_t uid;
 	gid_t gid;
 	bool dump_filter;
+	const char **dns_upstream;
+	size_t n_dns_upstream;
 	char **argv;
 };
 
@@ -56,6 +60,9 @@ static void usage(FILE *f)
 "  --deny-errno NAME   errno for denied calls (default: the policy's, EACCES)\n"
 "  --log PATH          JSON lines, one per decision ('-': stderr, default)\n"
 "  --user UID[:GID]    run CMD as this user (numbers or names)\n"
+"  --dns-upstream ADDR DNS server the stub forwards allowed names to\n"
+"                      (repeatable; default: the policy's dns.upstream, else\n"
+"                      the nameservers of /etc/resolv.conf)\n"
 "  --dump-filter       print the seccomp filter and exit\n"
 "  -h, --help          this text\n"
 "  -V, --version       the version\n"
@@ -109,7 +116,7 @@ static int parse_user(const char *s, struct options *o)
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_POLICY = 256, OPT_ALLOW, OPT_DENY_ERRNO, OPT_LOG, OPT_USER,
-	       OPT_DUMP_FILTER };
+	       OPT_DUMP_FILTER, OPT_DNS_UPSTREAM };
 	static const struct option longopts[] = {
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
@@ -117,6 +124,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "dump-filter", no_argument, NULL, OPT_DUMP_FILTER },
+		{ "dns-upstream", required_argument, NULL, OPT_DNS_UPSTREAM },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -124,7 +132,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	o->allow = calloc((size_t)argc, sizeof(*o->allow));
-	if (!o->allow)
+	o->dns_upstream = calloc((size_t)argc, sizeof(*o->dns_upstream));
+	if (!o->allow || !o->dns_upstream)
 		die("out of memory");
 
 	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
@@ -153,6 +162,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_DUMP_FILTER:
 			o->dump_filter = true;
+			break;
+		case OPT_DNS_UPSTREAM:
+			o->dns_upstream[o->n_dns_upstream++] = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -220,6 +232,42 @@ static void reload_policy(void)
 	log_warn("SIGHUP: policy reloaded from %s", opts.policy_path);
 }
 
+/*
+ * The stub listens on the policy's dns.listen; upstream servers come from
+ * --dns-upstream, else the policy, else the resolv.conf CMD would have used.
+ * When the stub cannot listen (the address is taken: another stub, a host
+ * resolver), CMD runs, loudly warned, with every DNS query denied: redirected
+ * queries must never reach a resolver that is not ours.
+ */
+static void setup_dns(const struct policy *p)
+{
+	const char *listen = policy_dns_listen(p);
+	const char *const *up = opts.dns_upstream;
+	size_t n = opts.n_dns_upstream;
+	char **conf = NULL;
+	int ret;
+
+	if (!n)
+		n = policy_dns_upstream(p, &up);
+	resolvconf_recover();
+	if (!n) {
+		n = resolvconf_nameservers(RESOLVCONF_PATH, &conf);
+		up = (const char *const *)conf;
+	}
+	ret = dns_stub_init(listen, up, n);
+	if (ret) {
+		log_warn("WARNING: the DNS stub cannot listen on %s:53 (%s); "
+			 "every DNS query of CMD will be denied and name rules "
+			 "match nothing. Set dns.listen in the policy to a free "
+			 "loopback address.", listen, strerror(-ret));
+		return;
+	}
+	ret = resolvconf_prepare(RESOLVCONF_PATH, listen);
+	if (ret)
+		log_warn("cannot prepare resolv.conf for CMD: %s",
+			 strerror(-ret));
+}
+
 static int main_loop(void)
 {
 	struct epoll_event evs[64];
@@ -227,7 +275,8 @@ static int main_loop(void)
 	int status, i, n;
 
 	for (;;) {
-		n = epoll_wait(loop_fd(), evs, ARRAY_SIZE(evs), 1000);
+		n = epoll_wait(loop_fd(), evs, ARRAY_SIZE(evs),
+			       dns_stub_timeout_ms(1000));
 		if (n < 0 && errno != EINTR)
 			die("epoll_wait: %s", strerror(errno));
 		clock_gettime(CLOCK_MONOTONIC, &loop_now);
@@ -254,11 +303,14 @@ static int main_loop(void)
 			case LOOP_DNS_TCP_LISTEN:
 			case LOOP_DNS_TCP:
 			case LOOP_DNS_UPSTREAM:
+				dns_stub_handler(ref, evs[i].events);
+				break;
 			case LOOP_NONE:
 			case LOOP_TYPE_NUM:
 				break;
 			}
 		}
+		dns_stub_timer();
 		if (reaper_done(&status))
 			return status;
 		if (loop_now_ms() - last_timer >= 1000) {
@@ -306,6 +358,7 @@ int main(int argc, char **argv)
 		die("setting up: %s", strerror(-ret));
 	target_init();
 	reaper_on_hup(reload_policy);
+	setup_dns(p);
 
 	so.argv = opts.argv;
 	so.set_user = opts.set_user;
@@ -313,6 +366,7 @@ int main(int argc, char **argv)
 	so.gid = opts.gid;
 	so.prog = &prog;
 	so.sigmask = &old_mask;
+	so.private_resolv = resolvconf_ready();
 	ret = spawn_cmd(&so, &pid, &listener);
 	filter_free(&prog);
 	if (ret)
@@ -323,5 +377,7 @@ int main(int argc, char **argv)
 	if (ret)
 		die("listening for notifications: %s", strerror(-ret));
 
-	return main_loop();
+	ret = main_loop();
+	resolvconf_restore();
+	return ret;
 }

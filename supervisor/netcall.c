@@ -39,6 +39,7 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 
+#include "dns_stub.h"
 #include "log.h"
 #include "netcall.h"
 #include "notify.h"
@@ -199,6 +200,31 @@ static void nc_socket(const struct seccomp_notif *req, struct target *t)
 	notify_continue(req->id);
 }
 
+/**
+ * nc_redirect_dns() - point a DNS query's destination at the stub
+ * @sock_family:	the socket's family (IPv6 sockets get ::ffff:stub)
+ * @d:			destination; its emu address is replaced
+ */
+static void nc_redirect_dns(int sock_family, struct sa_dest *d)
+{
+	const struct sockaddr_in *stub = dns_stub_addr();
+
+	memset(&d->emu, 0, sizeof(d->emu));
+	if (sock_family == AF_INET || d->emu_len == sizeof(*stub)) {
+		memcpy(&d->emu, stub, sizeof(*stub));
+		d->emu_len = sizeof(*stub);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&d->emu;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = stub->sin_port;
+		s6->sin6_addr.s6_addr[10] = 0xff;
+		s6->sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&s6->sin6_addr.s6_addr[12], &stub->sin_addr, 4);
+		d->emu_len = sizeof(*s6);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* connect()                                                          */
 
@@ -282,6 +308,8 @@ static void nc_connect(const struct seccomp_notif *req, struct target *t)
 			notify_respond(req->id, 0, v.err);
 			return;
 		}
+		if (v.dns_redirect)
+			nc_redirect_dns(si.family, &d);
 		break;
 	case SA_UNIX:
 		ret = nc_unix_connect(t, dup, &d);
@@ -489,6 +517,8 @@ static ssize_t nc_send_one(struct target *t, int dup,
 		verdict_decide(t, "send", si->type, si->proto, &d, &v);
 		if (!v.allow)
 			return -v.err;
+		if (v.dns_redirect)
+			nc_redirect_dns(si->family, &d);
 	}
 	if (d.kind != SA_NONE) {
 		m.msg_name = &d.emu;

@@ -9,7 +9,9 @@
  * our go-ahead, closes its copy and execs.  No exemption in the filter is
  * needed, so none can be abused later.
  *
- * Child, in order: default signal mask; capability bounding set without
+ * Child, in order: default signal mask; a private mount namespace with
+ * the stub's resolv.conf (resolvconf.c; when that fails, the supervisor
+ * rewrites the file before letting the child go on); capability bounding set without
  * CAP_NET_RAW, CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_SYS_ADMIN (and the same
  * out of the ambient, inheritable, permitted sets); no_new_privs;
  * dumpable (so that we may take the listener); filter; hand-over; --user;
@@ -31,6 +33,7 @@
 
 #include "filter.h"
 #include "log.h"
+#include "resolvconf.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -43,6 +46,7 @@ enum spawn_msg_type {
 struct spawn_msg {
 	int type;
 	int val;
+	int resolv;		/* LISTENER: 0 or -errno of the private mount */
 	char what[64];
 };
 
@@ -50,9 +54,10 @@ static const cap_value_t spawn_drop_caps[] = {
 	CAP_NET_RAW, CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_SYS_ADMIN,
 };
 
-static void child_send(int fd, int type, int val, const char *what)
+static void child_send(int fd, int type, int val, int resolv,
+		       const char *what)
 {
-	struct spawn_msg m = { .type = type, .val = val };
+	struct spawn_msg m = { .type = type, .val = val, .resolv = resolv };
 
 	snprintf(m.what, sizeof(m.what), "%s", what);
 	if (write(fd, &m, sizeof(m)) != sizeof(m))
@@ -61,7 +66,7 @@ static void child_send(int fd, int type, int val, const char *what)
 
 static void __attribute__((noreturn)) child_fail(int fd, const char *what)
 {
-	child_send(fd, SPAWN_MSG_SETUP, errno, what);
+	child_send(fd, SPAWN_MSG_SETUP, errno, 0, what);
 	_exit(EXIT_SUPERVISOR);
 }
 
@@ -113,13 +118,17 @@ spawn_child(const struct spawn_opts *o, int to_parent, int from_parent)
 		"NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
 	};
 	struct sigaction sa = { .sa_handler = SIG_DFL };
-	int listener, sig;
+	int listener, sig, resolv = -EBADF;
 	size_t i;
 	char go;
 
 	for (sig = 1; sig < NSIG; sig++)
 		sigaction(sig, &sa, NULL);
 	sigprocmask(SIG_SETMASK, o->sigmask, NULL);
+
+	/* Needs CAP_SYS_ADMIN, so before the capabilities go */
+	if (o->private_resolv)
+		resolv = resolvconf_mount_private();
 
 	if (child_drop_caps())
 		child_fail(to_parent, "dropping capabilities");
@@ -133,7 +142,7 @@ spawn_child(const struct spawn_opts *o, int to_parent, int from_parent)
 		errno = -listener;
 		child_fail(to_parent, "loading the seccomp filter");
 	}
-	child_send(to_parent, SPAWN_MSG_LISTENER, listener, "");
+	child_send(to_parent, SPAWN_MSG_LISTENER, listener, resolv, "");
 	if (read(from_parent, &go, 1) != 1)
 		_exit(EXIT_SUPERVISOR);
 	close(listener);
@@ -156,8 +165,26 @@ spawn_child(const struct spawn_opts *o, int to_parent, int from_parent)
 		child_fail(to_parent, "close_range");
 
 	execvp(o->argv[0], o->argv);
-	child_send(to_parent, SPAWN_MSG_EXEC, errno, "");
+	child_send(to_parent, SPAWN_MSG_EXEC, errno, 0, "");
 	_exit(EXIT_CANNOT_RUN);
+}
+
+/* The child could not mount its own resolv.conf: rewrite the shared one */
+static void spawn_resolv_fallback(int mount_err)
+{
+	int ret = resolvconf_rewrite();
+
+	if (!ret) {
+		log_warn("no private mount namespace for CMD (%s): rewrote "
+			 RESOLVCONF_PATH " in place; it is restored on exit",
+			 strerror(mount_err));
+		return;
+	}
+	log_warn("WARNING: CMD's resolver does not point at the DNS stub: "
+		 "no private mount (%s) and " RESOLVCONF_PATH
+		 " not writable (%s). Queries to port 53 are still redirected "
+		 "to the stub, but resolvers that check the reply address "
+		 "will fail.", strerror(mount_err), strerror(-ret));
 }
 
 /**
@@ -201,6 +228,8 @@ int spawn_cmd(const struct spawn_opts *o, pid_t *pid, int *listener)
 	n = read(to_parent[0], &m, sizeof(m));
 	if (n == sizeof(m) && m.type == SPAWN_MSG_LISTENER && pidfd >= 0) {
 		*listener = (int)syscall(SYS_pidfd_getfd, pidfd, m.val, 0);
+		if (*listener >= 0 && o->private_resolv && m.resolv)
+			spawn_resolv_fallback(-m.resolv);
 		if (*listener < 0)
 			log_warn("taking the listener from the child: %s",
 				 strerror(errno));

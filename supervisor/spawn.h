@@ -14,6 +14,7 @@ struct spawn_opts {
 	gid_t gid;
 	const struct sock_fprog *prog;
 	const sigset_t *sigmask;	/* restored in the child */
+	bool private_resolv;		/* give CMD the stub's resolv.conf */
 };
 
 int spawn_cmd(const struct spawn_opts *o, pid_t *pid, int *listener);

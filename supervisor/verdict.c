@@ -2,8 +2,13 @@
 /* verdict.c - decide one call against the policy, and log it
  *
  * The glue between a destination read from a target and the pure policy
- * library: loopback is always allowed (the container's own services), then
- * policy_decide() speaks.  Every decision becomes one JSON line; every
+ * library.  In order:
+ * - port 53 of any address but the stub's goes to the stub instead, and
+ *   port 853 (DNS over TLS/QUIC) is denied: every answer CMD uses passes
+ *   through the stub, so no name escapes the policy;
+ * - loopback is allowed (the container's own services);
+ * - policy_decide() speaks, with the names the stub learned for the
+ *   address (all of them, CNAME chains included: a deny rule on any wins).  Every decision becomes one JSON line; every
  * denial also one human line on stderr.
  */
 
@@ -12,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dns_stub.h"
 #include "log.h"
 #include "policy.h"
 #include "util.h"
@@ -44,6 +50,17 @@ static enum policy_transport verdict_transport(int type, int proto)
 	return POLICY_TRANSPORT_UDP;
 }
 
+#define VERDICT_NAMES_MAX	16
+
+/* The stub itself: queries to it need no redirection */
+static bool verdict_is_stub(const struct sa_dest *d)
+{
+	const struct sockaddr_in *stub = dns_stub_addr();
+
+	return d->family == AF_INET &&
+	       !memcmp(d->addr, &stub->sin_addr, 4);
+}
+
 /* What a human reads after "DENY ...: " */
 static const char *verdict_human_reason(const char *reason)
 {
@@ -56,6 +73,10 @@ static const char *verdict_human_reason(const char *reason)
 		       "multicast or translation prefix) not named by a rule";
 	if (!strcmp(reason, "unknown_ip"))
 		return "no DNS answer gave this address";
+	if (!strcmp(reason, "dns_stub_down"))
+		return "the DNS stub is not running";
+	if (!strcmp(reason, "dns_over_tls"))
+		return "DNS over TLS/QUIC bypasses the DNS stub";
 	return reason;
 }
 
@@ -73,18 +94,39 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 {
 	enum policy_transport tr = verdict_transport(sock_type, sock_proto);
 	struct policy_decision pd = { 0 };
+	const char *names[VERDICT_NAMES_MAX];
 	const char *verdict_s;
 	char dst[INET6_ADDRSTRLEN];
 	struct log_line l;
+	int n_names = 0;
 
-	if (sockaddr_is_loopback(d)) {
+	v->dns_redirect = false;
+	if (tr != POLICY_TRANSPORT_ICMP && d->port == 53 && !dns_stub_up()) {
+		pd.verdict = POLICY_VERDICT_DENY;
+		pd.rule = "dns-stub";
+		pd.reason = "dns_stub_down";
+	} else if (tr != POLICY_TRANSPORT_ICMP && d->port == 53 &&
+		   !verdict_is_stub(d)) {
+		v->dns_redirect = true;
+		pd.verdict = POLICY_VERDICT_ALLOW;
+		pd.rule = "dns-stub";
+		pd.reason = "dns_redirect";
+	} else if (tr != POLICY_TRANSPORT_ICMP && d->port == 853) {
+		pd.verdict = POLICY_VERDICT_DENY;
+		pd.rule = "dns-stub";
+		pd.reason = "dns_over_tls";
+	} else if (sockaddr_is_loopback(d)) {
 		pd.verdict = POLICY_VERDICT_ALLOW;
 		pd.rule = "loopback";
 		pd.reason = "loopback";
 	} else {
-		struct policy_query q = {
-			.names = NULL,
-			.n_names = 0,
+		struct policy_query q;
+
+		n_names = dns_stub_names(d->family, d->addr, names,
+					 VERDICT_NAMES_MAX);
+		q = (struct policy_query){
+			.names = names,
+			.n_names = (size_t)n_names,
 			.family = d->family,
 			.addr = d->addr,
 			.port = d->port,
@@ -109,20 +151,25 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 	log_int(&l, "port", d->port);
 	log_str(&l, "rule", pd.rule ? pd.rule : "default");
 	log_str(&l, "reason", pd.reason ? pd.reason : "default");
+	if (n_names)
+		log_strv(&l, "names", names, (size_t)n_names);
 	if (pd.name)
 		log_str(&l, "name", pd.name);
+	if (v->dns_redirect)
+		log_str(&l, "redirect", "dns-stub");
 	if (!v->allow)
 		log_str(&l, "errno", util_errno_name(v->err));
 	log_end(&l);
 
 	if (pd.verdict == POLICY_VERDICT_ALLOW)
 		return;
-	log_human("%s %s %s%s%s:%u pid %d (%s): %s",
+	log_human("%s %s %s%s%s:%u%s%s%s pid %d (%s): %s",
 		  pd.verdict == POLICY_VERDICT_AUDIT ? "AUDIT" : "DENY",
 		  policy_transport_str[tr], d->family == AF_INET6 ? "[" : "",
-		  dst, d->family == AF_INET6 ? "]" : "", d->port, t->pid,
-		  t->comm, verdict_human_reason(pd.reason ? pd.reason
-							  : "default"));
+		  dst, d->family == AF_INET6 ? "]" : "", d->port,
+		  n_names ? " (" : "", n_names ? names[0] : "",
+		  n_names ? ")" : "", t->pid, t->comm,
+		  verdict_human_reason(pd.reason ? pd.reason : "default"));
 }
 
 /**

@@ -14,10 +14,12 @@ struct policy;
  * struct verdict - what the supervisor does with a call
  * @allow:	perform it
  * @err:	errno to answer with when not allowed
+ * @dns_redirect: a DNS query to another server: send it to the stub
  */
 struct verdict {
 	bool allow;
 	int err;
+	bool dns_redirect;
 };
 
 void verdict_set_policy(struct policy *p);

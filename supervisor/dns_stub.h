@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* dns_stub.h - the DNS stub CMD resolves through */
+#ifndef DNS_STUB_H
+#define DNS_STUB_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loop.h"
+
+struct policy;
+struct dns_table;
+
+int dns_stub_init(const char *listen, const char *const *upstream,
+		  size_t n_upstream);
+void dns_stub_handler(union loop_ref ref, uint32_t events);
+int dns_stub_timeout_ms(int max);
+void dns_stub_timer(void);
+const struct sockaddr_in *dns_stub_addr(void);
+bool dns_stub_up(void);
+struct dns_table *dns_stub_table(void);
+int dns_stub_names(int family, const uint8_t *addr, const char **names,
+		   size_t max);
+
+#endif /* DNS_STUB_H */
