@@ -504,8 +504,12 @@ static ssize_t nc_send_one(struct target *t, int dup,
 	}
 
 	/* A connected stream socket ignores the address (tcp_sendmsg()):
-	 * send none, so the address we did not decide is never used. */
-	if (a->namelen && !sock_stream_connected(dup, si)) {
+	 * send none, so the address we did not decide is never used; and
+	 * MSG_FASTOPEN there would only fail with EISCONN (a re-run of a
+	 * fast open that waited for its connection). */
+	if (sock_stream_connected(dup, si)) {
+		a->flags &= ~MSG_FASTOPEN;
+	} else if (a->namelen) {
 		ret = sockaddr_canon(si->family, si->type, si->proto, SA_SEND,
 				     &a->name, (size_t)a->namelen, &d);
 		if (ret)
@@ -536,9 +540,19 @@ static ssize_t nc_send_one(struct target *t, int dup,
 	return n;
 }
 
-/* May this call wait for room instead of failing with EAGAIN? */
-static bool nc_may_wait(const struct sock_info *si, int flags)
+/**
+ * nc_may_wait() - should this call wait instead of returning @n?
+ *
+ * We send with MSG_DONTWAIT.  A target that did not ask for that would
+ * have blocked for room (EAGAIN), or, for a TCP fast open without a
+ * cookie, until the connection is up (EINPROGRESS: the SYN is out, no data
+ * was taken).  Either way the call is handled again when the socket is
+ * writable.
+ */
+static bool nc_may_wait(const struct sock_info *si, int flags, ssize_t n)
 {
+	if (n != -EAGAIN && n != -EINPROGRESS)
+		return false;
 	return !si->nonblock && !(flags & MSG_DONTWAIT);
 }
 
@@ -586,7 +600,7 @@ static void nc_sendto(const struct seccomp_notif *req, struct target *t)
 	a.len = len;
 
 	n = nc_send_one(t, dup, &si, &a);
-	if (n == -EAGAIN && nc_may_wait(&si, flags) &&
+	if (nc_may_wait(&si, flags, n) &&
 	    !notify_pend_rerun(req, t, dup)) {
 		steal_fd(&dup);
 		return;
@@ -623,7 +637,7 @@ static void nc_sendmsg(const struct seccomp_notif *req, struct target *t)
 
 	n = nc_send_one(t, dup, &si, &a);
 	send_args_close(&a);
-	if (n == -EAGAIN && nc_may_wait(&si, flags) &&
+	if (nc_may_wait(&si, flags, n) &&
 	    !notify_pend_rerun(req, t, dup)) {
 		steal_fd(&dup);
 		return;
@@ -686,7 +700,7 @@ static void nc_sendmmsg(const struct seccomp_notif *req, struct target *t)
 		notify_respond(req->id, i, 0);
 		return;
 	}
-	if (n == -EAGAIN && nc_may_wait(&si, flags) &&
+	if (nc_may_wait(&si, flags, n) &&
 	    !notify_pend_rerun(req, t, dup)) {
 		steal_fd(&dup);
 		return;
