@@ -14,7 +14,8 @@
  * DNS Error "Blocked", or NODATA when a name below it is allowed) and never
  * leaves the container, whatever its type: no TXT tunnel through a denied
  * domain.  An allowed name is forwarded as it is to the upstream resolvers
- * with c-ares (which retries over TCP when an answer is truncated).  The
+ * with c-ares (which retries over TCP when an answer is truncated), or
+ * answered from a small cache of positive answers (dns_cache.c).  The
  * answer's A/AAAA records and SVCB/HTTPS address hints are recorded in the
  * IP-to-names table under the query name and every name of its CNAME chain
  * *before* the answer is sent on; `ech` parameters are stripped (ECH would
@@ -40,6 +41,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "dns_cache.h"
 #include "dns_msg.h"
 #include "dns_stub.h"
 #include "dns_table.h"
@@ -54,6 +56,7 @@
 #define DNS_TABLE_MAX		65536
 #define DNS_NEG_TTL		60
 #define DNS_LOG_ANSWERS		16
+#define DNS_CACHE_SETS		1024	/* 4096 answers, about 5 MiB */
 
 enum dns_origin {
 	DNS_ORIGIN_UDP,
@@ -94,6 +97,7 @@ static struct {
 	struct sockaddr_in addr;
 	ares_channel ch;
 	struct dns_table *table;
+	struct dns_cache *cache;
 	struct dns_inflight q[DNS_QUERIES_MAX];
 	struct dns_conn *conn[DNS_TCP_MAX];
 	uint8_t buf[DNS_MSG_MAX];
@@ -212,6 +216,34 @@ static void dns_log(const struct dns_query *q, const char *verdict,
 /* ------------------------------------------------------------------ */
 /* upstream                                                            */
 
+/* Record every address of the answer's chain under every name of it;
+ * called before the answer is sent, for fresh and cached answers alike */
+static void dns_learn(const struct dns_response *r, const struct dns_chain *c,
+		      uint64_t now)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->naddrs; i++) {
+		const struct dns_addr *a = &r->addrs[c->addr[i].addr];
+
+		for (j = 0; j < c->nnames; j++)
+			dns_table_add(stub.table, a->family, a->addr,
+				      r->names[c->name[j]], c->addr[i].ttl,
+				      now);
+	}
+}
+
+/* How long an answer may be served from the cache: its smallest TTL */
+static uint32_t dns_answer_ttl(const struct dns_response *r)
+{
+	uint32_t ttl = policy_dns_max_ttl(verdict_policy());
+	unsigned int i;
+
+	for (i = 0; i < r->nrr; i++)
+		ttl = MIN(ttl, r->rr[i].ttl);
+	return ttl;
+}
+
 static void dns_answer_cb(void *arg, int status, int timeouts, unsigned char *abuf,
 			  int alen)
 {
@@ -222,7 +254,6 @@ static void dns_answer_cb(void *arg, int status, int timeouts, unsigned char *ab
 	struct dns_chain *c = &stub.chain;
 	uint64_t now = loop_now_ms();
 	ssize_t len;
-	size_t i, j;
 
 	(void)timeouts;
 	if (!f->used || (f->gen & 0xffffffff) != gen)
@@ -247,16 +278,11 @@ static void dns_answer_cb(void *arg, int status, int timeouts, unsigned char *ab
 		goto send;
 	}
 
-	/* Learn the addresses before the client can use them */
-	for (i = 0; i < c->naddrs; i++) {
-		const struct dns_addr *a = &r->addrs[c->addr[i].addr];
-
-		for (j = 0; j < c->nnames; j++)
-			dns_table_add(stub.table, a->family, a->addr,
-				      r->names[c->name[j]], c->addr[i].ttl,
-				      now);
-	}
+	dns_learn(r, c, now);
 	dns_log(&f->q, "allow", r->rcode, "forwarded", r, c);
+	if (!r->rcode && !r->tc && c->naddrs)
+		dns_cache_put(stub.cache, &f->q, stub.buf, (size_t)len,
+			      dns_answer_ttl(r), now);
 
 	dns_msg_set_id(stub.buf, (size_t)len, f->q.id);
 	if (f->origin == DNS_ORIGIN_UDP) {
@@ -345,6 +371,23 @@ static void dns_query(const uint8_t *msg, size_t len, enum dns_origin origin,
 				"no rule allows this name", NULL, NULL);
 		log_human("DENY dns %s (%s)", q.qname, dns_deny_str[kind]);
 		goto reply;
+	}
+
+	n = dns_cache_get(stub.cache, &q, stub.buf, sizeof(stub.buf),
+			  loop_now_ms());
+	if (n > 0 && !dns_msg_parse_response(stub.buf, (size_t)n, &stub.resp) &&
+	    !dns_msg_chain(&stub.resp, &stub.chain)) {
+		dns_learn(&stub.resp, &stub.chain, loop_now_ms());
+		dns_log(&q, "allow", stub.resp.rcode, "cached", &stub.resp,
+			&stub.chain);
+		if (origin == DNS_ORIGIN_UDP &&
+		    (size_t)n > dns_msg_udp_limit(&q))
+			n = dns_msg_truncate(stub.buf, (size_t)n,
+					     dns_msg_udp_limit(&q));
+		if (n > 0)
+			dns_reply(origin, from, fromlen, conn, conn_gen,
+				  stub.buf, (size_t)n);
+		return;
 	}
 
 	for (i = 0; i < DNS_QUERIES_MAX; i++) {
@@ -587,7 +630,8 @@ int dns_stub_init(const char *listen, const char *const *upstream,
 
 	stub.table = dns_table_init(DNS_TABLE_MAX, policy_dns_min_ttl(p),
 				    policy_dns_max_ttl(p), policy_dns_grace(p));
-	if (!stub.table)
+	stub.cache = dns_cache_init(DNS_CACHE_SETS);
+	if (!stub.table || !stub.cache)
 		return -ENOMEM;
 
 	ret = ares_library_init(ARES_LIB_INIT_ALL);

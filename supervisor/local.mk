@@ -17,6 +17,7 @@ supervisor_libsupervisor_a_SOURCES = \
 	supervisor/util.c supervisor/util.h \
 	supervisor/verdict.c supervisor/verdict.h \
 	supervisor/dns_stub.c supervisor/dns_stub.h \
+	supervisor/dns_cache.c supervisor/dns_cache.h \
 	supervisor/resolvconf.c supervisor/resolvconf.h
 supervisor_libsupervisor_a_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 supervisor_libsupervisor_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
@@ -41,3 +42,10 @@ tests_unit_check_log_SOURCES = tests/unit/check_log.c
 tests_unit_check_log_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 tests_unit_check_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_log_LDADD = supervisor/libsupervisor.a $(CHECK_LIBS)
+check_PROGRAMS += tests/unit/check_dns_cache
+TESTS += tests/unit/check_dns_cache
+tests_unit_check_dns_cache_SOURCES = tests/unit/check_dns_cache.c
+tests_unit_check_dns_cache_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+tests_unit_check_dns_cache_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_dns_cache_LDADD = supervisor/libsupervisor.a supervisor/libdns.a \
+	$(CHECK_LIBS)

@@ -25,6 +25,7 @@ ip netns exec "$NS_NET" dnsmasq --keep-in-foreground --no-resolv --no-hosts \
 	--cname=www.example.test,ssh1.example.test \
 	--cname=cloak.example.test,evil.example.test \
 	--txt-record=leak.evil.example.test,"exfiltrated" \
+	$(for i in $(seq 1 60); do printf -- '--host-record=big.example.test,198.51.100.%d ' $((100 + i)); done) \
 	>"$T/dnsmasq.out" 2>&1 &
 _world_pids="$_world_pids $!"
 for i in $(seq 50); do
@@ -50,6 +51,8 @@ cat >"$T/policy.yaml" <<-YAML
 	  - dst: cloak.example.test
 	    proto: ssh
 	  - dst: short.example.test
+	    proto: ssh
+	  - dst: big.example.test
 	    proto: ssh
 	  - dst: evil.example.test
 	    action: deny
@@ -138,6 +141,20 @@ es ttl sh -c "getent hosts short.example.test >/dev/null; sleep 3; python3 -c '
 import socket
 s = socket.socket(); s.settimeout(3); s.connect((\"198.51.100.10\", 22)); print(\"late\", s.recv(64).decode().strip())'"
 expect_line ttl "^late SSH-2.0" "an address answered with TTL 1 is still allowed 3 s later (min_ttl)"
+
+# Large answers: truncated over UDP without EDNS, whole over TCP
+es big sh -c 'dig +noedns +ignore +tries=1 +time=3 big.example.test | grep -o "flags: [a-z ]*"; echo "udp-answers $(dig +noedns +ignore +short +tries=1 +time=3 big.example.test | wc -l)"; echo "tcp-answers $(dig +tcp +short +tries=1 +time=3 big.example.test | wc -l)"; echo "auto-answers $(dig +noedns +short +tries=1 +time=3 big.example.test | wc -l)"'
+expect_line big "^flags: .*tc" "a 60-address answer over plain UDP is truncated (TC)"
+expect_line big "^tcp-answers 60$" "over TCP all 60 addresses arrive"
+expect_line big "^auto-answers 60$" "a client retrying over TCP after TC gets all 60"
+
+# A second lookup is answered from the stub's cache: upstream sees one query
+before=$(wc -l <"$DNSLOG")
+es cache sh -c 'getent ahostsv4 ssh2.other.test >/dev/null; getent ahostsv4 ssh2.other.test | head -1'
+expect_line cache "^203.0.113.5 " "resolving twice works"
+ups=$(tail -n +$((before + 1)) "$DNSLOG" | grep -c 'query\[A\] ssh2.other.test')
+is "$ups" 1 "the upstream server saw the A query once (the second came from the cache)"
+file_like "$T/cache.json" '"qname":"ssh2.other.test".*"reason":"cached"' "the cache hit is logged"
 
 # A flow outlives its TTL; a new connect after expiry is denied
 cat >"$T/short.yaml" <<-YAML
