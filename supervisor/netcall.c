@@ -556,6 +556,17 @@ static bool nc_may_wait(const struct sock_info *si, int flags, ssize_t n)
 	return !si->nonblock && !(flags & MSG_DONTWAIT);
 }
 
+/* Answer a send with its result @n, or let it wait (taking over @dup) */
+static void nc_send_done(const struct seccomp_notif *req, struct target *t,
+			 int *dup, const struct sock_info *si, int flags,
+			 ssize_t n)
+{
+	if (nc_may_wait(si, flags, n) && !notify_pend_rerun(req, t, *dup)) {
+		steal_fd(dup);
+		return;
+	}
+	notify_respond(req->id, n < 0 ? 0 : n, n < 0 ? (int)-n : 0);
+}
 
 static void nc_sendto(const struct seccomp_notif *req, struct target *t)
 {
@@ -600,12 +611,7 @@ static void nc_sendto(const struct seccomp_notif *req, struct target *t)
 	a.len = len;
 
 	n = nc_send_one(t, dup, &si, &a);
-	if (nc_may_wait(&si, flags, n) &&
-	    !notify_pend_rerun(req, t, dup)) {
-		steal_fd(&dup);
-		return;
-	}
-	notify_respond(req->id, n < 0 ? 0 : n, n < 0 ? (int)-n : 0);
+	nc_send_done(req, t, &dup, &si, flags, n);
 }
 
 static void nc_sendmsg(const struct seccomp_notif *req, struct target *t)
@@ -637,12 +643,7 @@ static void nc_sendmsg(const struct seccomp_notif *req, struct target *t)
 
 	n = nc_send_one(t, dup, &si, &a);
 	send_args_close(&a);
-	if (nc_may_wait(&si, flags, n) &&
-	    !notify_pend_rerun(req, t, dup)) {
-		steal_fd(&dup);
-		return;
-	}
-	notify_respond(req->id, n < 0 ? 0 : n, n < 0 ? (int)-n : 0);
+	nc_send_done(req, t, &dup, &si, flags, n);
 }
 
 /**
@@ -700,12 +701,7 @@ static void nc_sendmmsg(const struct seccomp_notif *req, struct target *t)
 		notify_respond(req->id, i, 0);
 		return;
 	}
-	if (nc_may_wait(&si, flags, n) &&
-	    !notify_pend_rerun(req, t, dup)) {
-		steal_fd(&dup);
-		return;
-	}
-	notify_respond(req->id, n < 0 ? 0 : n, n < 0 ? (int)-n : 0);
+	nc_send_done(req, t, &dup, &si, flags, n);
 }
 
 /**
