@@ -13,4 +13,4 @@ apt-get install -y -qq --no-install-recommends \
 	iproute2 nftables procps util-linux python3 \
 	socat curl dnsutils netcat-openbsd busybox-static \
 	nginx-light dnsmasq vsftpd openssh-server openssh-client \
-	golang-go ca-certificates >/dev/null
+	golang-go >/dev/null
