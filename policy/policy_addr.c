@@ -316,7 +316,7 @@ int port_range_parse(const char *text, struct port_range *r, char *msg,
 		     size_t msg_len)
 {
 	const char *dash = strchr(text, '-');
-	unsigned long lo, hi;
+	unsigned long lo = 0, hi = 0;
 	size_t llen = dash ? (size_t)(dash - text) : strlen(text);
 	int ret;
 

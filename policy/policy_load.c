@@ -25,6 +25,7 @@
 
 #define POLICY_FILE_MAX	(16 << 20)	/* bytes: a policy is not a data set */
 #define MSG_LEN		512
+#define POLICY_MAX_DEPTH 32	/* the schema needs 5 levels of nesting */
 
 /**
  * struct loader - state of one load
@@ -1304,6 +1305,74 @@ static void report_syntax(struct loader *l, yaml_parser_t *ps,
 }
 
 /**
+ * prescan() - check the event stream before building the document
+ * @l:		loader
+ * @buf:	the YAML text
+ * @len:	its length
+ *
+ * libyaml's scanner checks every pending "simple key" on each token, so
+ * its cost grows with the square of the nesting depth (a million '[' took
+ * minutes); and its loader turns aliases into shared nodes without telling
+ * us where the alias was written.  One pass over the events, stopping at
+ * POLICY_MAX_DEPTH, bounds the first and reports each alias at its place.
+ *
+ * Return: true if the document may be loaded.
+ */
+static bool prescan(struct loader *l, const char *buf, size_t len)
+{
+	unsigned int depth = 0, before = l->n_errors;
+	yaml_parser_t ps;
+	yaml_event_t ev;
+	bool done = false;
+
+	if (!yaml_parser_initialize(&ps)) {
+		l->nomem = true;
+		return false;
+	}
+	yaml_parser_set_input_string(&ps, (const unsigned char *)buf, len);
+	while (!done) {
+		if (!yaml_parser_parse(&ps, &ev)) {
+			report_syntax(l, &ps, buf, len);
+			break;
+		}
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > POLICY_MAX_DEPTH) {
+				lerr_at(l, ev.start_mark, "nested deeper than "
+					"%d levels (expected the flat "
+					"structure of a policy)",
+					POLICY_MAX_DEPTH);
+				done = true;
+			}
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_ALIAS_EVENT:
+			lerr_at(l, ev.start_mark, "alias '*%s': anchors and "
+				"aliases are not supported (expected the value "
+				"written out where it is used)",
+				(const char *)ev.data.alias.anchor);
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		case YAML_NO_EVENT:
+		case YAML_STREAM_START_EVENT:
+		case YAML_DOCUMENT_START_EVENT:
+		case YAML_DOCUMENT_END_EVENT:
+		case YAML_SCALAR_EVENT:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&ps);
+	return l->n_errors == before && !l->nomem;
+}
+
+/**
  * policy_add_specs() - append --allow rules, reporting bad ones
  * @p:		the policy
  * @allow:	specs
@@ -1377,7 +1446,7 @@ struct policy *policy_load_buffer(const char *name, const char *buf,
 			l.nomem = true;
 	}
 
-	if (buf) {
+	if (buf && prescan(&l, buf, len)) {
 		yaml_node_t *root;
 
 		if (!yaml_parser_initialize(&ps)) {
@@ -1420,8 +1489,8 @@ struct policy *policy_load_buffer(const char *name, const char *buf,
 		yaml_document_delete(&l.doc);
 parsed:
 		yaml_parser_delete(&ps);
-		lerr_flush(&l);
 	}
+	lerr_flush(&l);
 
 	if (policy_add_specs(p, allow, n_allow, errs, &nomem))
 		l.n_errors++;

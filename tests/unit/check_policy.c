@@ -574,8 +574,12 @@ START_TEST(test_policy_error_messages)
 		  "node content" },
 		{ "version: 1\nrules:\n  - &r { dst: a.example.com }\n"
 		  "  - *r\n",
-		  "policy.yaml:3:5: this anchored value is used again through an"
-		  " alias" },
+		  "policy.yaml:4:5: alias '*r': anchors and aliases are not "
+		  "supported (expected the value written out" },
+		{ "version: 1\nrules: &x [*x]\n",
+		  "policy.yaml:2:12: alias '*x': anchors and aliases" },
+		{ "version: 1\nrules: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n",
+		  "policy.yaml:2:39: nested deeper than 32 levels (expected" },
 		{ "version: 1\n---\nversion: 1\n",
 		  "policy.yaml:2:1: a second YAML document (expected one policy"
 		  " per file)" },
