@@ -31,9 +31,11 @@ check "unknown option: CMD did not run" test ! -e "$T/ran-bad"
 if [ -s "$T/bad.err" ]; then ok "unknown option: a message on stderr"
 else not_ok "unknown option: a message on stderr"; fi
 
-es_run cidr --allow not-a-cidr -- touch "$T/ran-cidr"
-expect_rc 125 cidr "--allow not-a-cidr gives 125"
-check "--allow not-a-cidr: CMD did not run" test ! -e "$T/ran-cidr"
+es_run cidr --allow '198.51.100.0/24:2x/tcp' -- touch "$T/ran-cidr"
+expect_rc 125 cidr "--allow with a bad port (2x) gives 125"
+check "--allow with a bad port: CMD did not run" test ! -e "$T/ran-cidr"
+es_run empty --allow '' -- true
+expect_rc 125 empty "--allow '' gives 125"
 es_run cidr33 --allow 198.51.100.0/33 -- true
 expect_rc 125 cidr33 "--allow 198.51.100.0/33 gives 125"
 es_run port --allow 198.51.100.0/24:70000/tcp -- true

@@ -72,7 +72,7 @@ es_run m6 --allow ::/0 -- "$NET" -s inet6 -a mapped tcp $D:22
 expect_line m6 "^connect $D:22 EACCES$" "--allow ::/0 does not allow ::ffff:$D (it is IPv4)"
 es_run m6u --allow ::/0 -- "$NET" -s inet6 -a mapped udp-sendto $D:5000
 expect_line m6u "^sendto $D:5000 EACCES$" "--allow ::/0 does not allow UDP to ::ffff:$D"
-es_run m6mm --allow ::/0 -- "$NET" -s inet6 udp-sendmmsg "[$D6]:5000" "[::ffff:$D]:5000"
+es_run m6mm --allow ::/0 -- "$NET" -s inet6 udp-sendmmsg "[$A6]:5000" "[::ffff:$D]:5000"
 expect_line m6mm "^sendmmsg 2 OK 1 " "--allow ::/0: sendmmsg stops at the v4-mapped message"
 expect_count h20 0 "::/0 rule: no IPv4 packet reached the denied host"
 es_run m6l --allow ::/0 --log "$T/m6.log" -- "$NET" -s inet6 -a mapped tcp $D:22

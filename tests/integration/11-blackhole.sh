@@ -36,6 +36,7 @@ es_run th --allow 198.51.100.0/24 -- /bin/sh -c "
 	done
 	sleep 0.5
 	'$NET' -T tcp $A:22
+	cp '$T/flood-th.out' '$T/flood-th.snap'
 	kill -9 \$! 2>/dev/null
 	exit 0"
 if grep -q "^flood ready 200" "$T/flood-th.out"; then
@@ -59,20 +60,22 @@ if [ "$n" -gt 0 ]; then
 else
 	not_ok "threads: the connects went out (no SYN reached the router)"
 fi
-ended=$(grep -c '^flood-connect' "$T/flood-th.out")
+ended=$(grep -c '^flood-connect' "$T/flood-th.snap")
 if [ "$ended" -lt 200 ]; then
 	ok "threads: $((200 - ended)) of 200 connects were still pending"
 else
 	not_ok "threads: some connects were still pending (all 200 had ended)"
-	diag "$(sort "$T/flood-th.out" | uniq -c)"
+	diag "$(sort "$T/flood-th.snap" | uniq -c)"
 fi
 
 # 200 processes with one blocking connect each
 world_reset
 es_run pr --allow 198.51.100.0/24 -- /bin/sh -c "
 	i=0
+	pids=
 	while [ \$i -lt 200 ]; do
 		'$NET' flood 1 $BH:80 >>'$T/flood-pr.out' 2>&1 &
+		pids=\"\$pids \$!\"
 		i=\$((i + 1))
 	done
 	i=0
@@ -81,20 +84,21 @@ es_run pr --allow 198.51.100.0/24 -- /bin/sh -c "
 	done
 	sleep 0.5
 	'$NET' -T tcp $A:22
-	kill -9 \$(jobs -p) 2>/dev/null
+	cp '$T/flood-pr.out' '$T/flood-pr.snap'
+	kill -9 \$pids 2>/dev/null
 	exit 0"
-got=$(grep -c '^flood ready' "$T/flood-pr.out" 2>/dev/null)
+got=$(grep -c '^flood ready' "$T/flood-pr.snap" 2>/dev/null)
 if [ "$got" = 200 ]; then
 	ok "200 processes are in blocking connects to the black hole"
 else
 	not_ok "200 processes are in blocking connects to the black hole (got $got)"
 fi
-ended=$(grep -c '^flood-connect' "$T/flood-pr.out")
+ended=$(grep -c '^flood-connect' "$T/flood-pr.snap")
 if [ "$ended" -lt 200 ]; then
 	ok "processes: $((200 - ended)) of 200 connects were still pending"
 else
 	not_ok "processes: some connects were still pending (all 200 had ended)"
-	diag "$(sort "$T/flood-pr.out" | uniq -c)"
+	diag "$(sort "$T/flood-pr.snap" | uniq -c)"
 fi
 ms=$(live_ms pr)
 if [ "$ms" -lt "$LIMIT_MS" ]; then
