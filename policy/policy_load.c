@@ -39,6 +39,8 @@
  * @p:		the policy being built
  * @msgs:	problems noted, written sorted by lerr_flush()
  * @n_msgs:	number of @msgs
+ * @msgs_cap:	allocated entries of @msgs
+ * @rules_cap:	allocated entries of @p->rules
  */
 struct lmsg {
 	size_t line;
@@ -58,6 +60,8 @@ struct loader {
 	struct policy *p;
 	struct lmsg *msgs;
 	size_t n_msgs;
+	size_t msgs_cap;
+	size_t rules_cap;
 };
 
 static void lerr_at(struct loader *l, yaml_mark_t m, const char *fmt, ...)
@@ -86,8 +90,15 @@ static void lerr_at(struct loader *l, yaml_mark_t m, const char *fmt, ...)
 	va_start(ap, fmt);
 	ret = vasprintf(&text, fmt, ap);
 	va_end(ap);
-	nm = ret < 0 ? NULL : realloc(l->msgs, (l->n_msgs + 1) * sizeof(*nm));
-	if (!nm) {
+	nm = l->msgs;
+	if (ret >= 0 && l->n_msgs == l->msgs_cap) {
+		size_t cap = l->msgs_cap ? l->msgs_cap * 2 : 16;
+
+		nm = reallocarray(l->msgs, cap, sizeof(*nm));
+		if (nm)
+			l->msgs_cap = cap;
+	}
+	if (ret < 0 || !nm) {
 		if (ret >= 0)
 			free(text);
 		l->nomem = true;
@@ -387,13 +398,18 @@ static void add_rule(struct loader *l, struct policy_rule *r)
 	struct policy *p = l->p;
 	struct policy_rule *nr;
 
-	nr = realloc(p->rules, (p->n_rules + 1) * sizeof(*nr));
-	if (!nr) {
-		l->nomem = true;
-		rule_free(r);
-		return;
+	if (p->n_rules == l->rules_cap) {
+		size_t cap = l->rules_cap ? l->rules_cap * 2 : 16;
+
+		nr = reallocarray(p->rules, cap, sizeof(*nr));
+		if (!nr) {
+			l->nomem = true;
+			rule_free(r);
+			return;
+		}
+		p->rules = nr;
+		l->rules_cap = cap;
 	}
-	p->rules = nr;
 	p->rules[p->n_rules++] = *r;
 	if (r->dst_kind == RULE_DST_NAME)
 		p->has_name_rules = true;
@@ -1374,20 +1390,15 @@ static bool prescan(struct loader *l, const char *buf, size_t len)
 
 /**
  * policy_add_specs() - append --allow rules, reporting bad ones
- * @p:		the policy
+ * @l:		the loader of the file (its policy gets the rules)
  * @allow:	specs
  * @n_allow:	number of @allow
- * @errs:	where problems go
- * @nomem:	set on allocation failure
  *
- * Return: number of problems.
+ * Problems go straight to @l->errs, after the file's.
  */
-static unsigned int policy_add_specs(struct policy *p,
-				     const char *const *allow, size_t n_allow,
-				     FILE *errs, bool *nomem)
+static void policy_add_specs(struct loader *l, const char *const *allow,
+			     size_t n_allow)
 {
-	struct loader l = { .p = p, .errs = errs };
-	unsigned int bad = 0;
 	size_t i;
 
 	for (i = 0; i < n_allow; i++) {
@@ -1396,21 +1407,17 @@ static unsigned int policy_add_specs(struct policy *p,
 		int ret;
 
 		ret = rule_parse_spec(&r, allow[i], msg, sizeof(msg));
-		if (ret == -ENOMEM)
-			*nomem = true;
+		note_ret(l, ret);
 		if (ret < 0) {
-			if (ret == -EINVAL && errs)
-				fprintf(errs, "--allow '%s': %s\n", allow[i],
+			if (ret == -EINVAL && l->errs)
+				fprintf(l->errs, "--allow '%s': %s\n", allow[i],
 					msg);
 			rule_free(&r);
-			bad++;
+			l->n_errors++;
 			continue;
 		}
-		add_rule(&l, &r);
+		add_rule(l, &r);
 	}
-	if (l.nomem)
-		*nomem = true;
-	return bad;
 }
 
 /**
@@ -1431,7 +1438,6 @@ struct policy *policy_load_buffer(const char *name, const char *buf,
 	struct loader l = { .name = name, .errs = errs };
 	yaml_parser_t ps;
 	struct policy *p;
-	bool nomem = false;
 
 	p = calloc(1, sizeof(*p));
 	if (!p) {
@@ -1492,16 +1498,15 @@ parsed:
 	}
 	lerr_flush(&l);
 
-	if (policy_add_specs(p, allow, n_allow, errs, &nomem))
-		l.n_errors++;
+	policy_add_specs(&l, allow, n_allow);
 	if (!p->dns_listen && !l.nomem) {
 		p->dns_listen = strdup(POLICY_DNS_LISTEN_DEFAULT);
 		if (!p->dns_listen)
 			l.nomem = true;
 	}
-	if (l.nomem || nomem || l.n_errors) {
+	if (l.nomem || l.n_errors) {
 		policy_free(p);
-		errno = l.nomem || nomem ? ENOMEM : EINVAL;
+		errno = l.nomem ? ENOMEM : EINVAL;
 		return NULL;
 	}
 	return p;

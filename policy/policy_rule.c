@@ -233,6 +233,14 @@ int rule_parse_spec(struct policy_rule *r, const char *spec, char *msg,
 		goto out;
 	}
 	ret = rule_set_dst(r, dst, msg, msg_len);
+	if (ret == -EINVAL && strstr(msg, "too broad")) {
+		/* there is no allow_broad on the command line */
+		snprintf(msg, msg_len,
+			 "'%s' is too broad: fewer than two fixed labels "
+			 "(expected a longer name such as '*.example.com'; "
+			 "only a policy file rule can say 'allow_broad: "
+			 "true')", dst);
+	}
 	if (ret < 0)
 		goto out;
 	if (ports) {

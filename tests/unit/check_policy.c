@@ -1150,7 +1150,9 @@ START_TEST(test_policy_spec_bad)
 					"icmp has no ports" },
 		{ "github.com/tls", "--allow 'github.com/tls': proto tls needs "
 				    "a port" },
-		{ "*.com", "--allow '*.com': '*.com' is too broad" },
+		{ "*.com", "--allow '*.com': '*.com' is too broad: fewer than "
+			   "two fixed labels (expected a longer name such as "
+			   "'*.example.com'; only a policy file rule" },
 		{ "**.example.com", "--allow '**.example.com': '**' is not a "
 				    "pattern" },
 		{ "[2001:db8::1", "--allow '[2001:db8::1': missing ']'" },
