@@ -198,8 +198,9 @@ void policy_decide(const struct policy *p, const struct policy_query *q,
 /* A deny rule that denies a name outright: every protocol and port */
 static bool rule_denies_name(const struct policy_rule *r)
 {
-	return r->action == POLICY_ACTION_DENY && r->dst_kind == RULE_DST_NAME &&
-	       r->proto == POLICY_PROTO_ANY && !r->n_ports;
+	return r->action == POLICY_ACTION_DENY &&
+	       r->dst_kind == RULE_DST_NAME && r->proto == POLICY_PROTO_ANY &&
+	       !r->n_ports;
 }
 
 enum policy_name_verdict policy_name_verdict(const struct policy *p,

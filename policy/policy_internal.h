@@ -20,7 +20,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
-#define PNAME_MAX_LEN		253	/* RFC 1035 2.3.4, without the root */
+#define PNAME_MAX_LEN		253	/* RFC 1035 2.3.4, without root */
 #define PNAME_MAX_LABELS	127
 #define PNAME_LABEL_MAX		63
 
@@ -43,7 +43,7 @@ extern const char *const policy_name_verdict_str[POLICY_NAME_NUM];
 /**
  * enum pname_kind - how the leftmost part of a name pattern matches
  * @PNAME_EXACT:	"a.example.com": exactly as many labels as written
- * @PNAME_WILD:		"*.example.com": one or more labels, never the apex
+ * @PNAME_WILD:		"*.example.com": one or more labels, not the apex
  * @PNAME_DOT:		".example.com": the apex and every subdomain
  */
 enum pname_kind {

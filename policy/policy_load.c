@@ -23,7 +23,7 @@
 
 #include "policy_internal.h"
 
-#define POLICY_FILE_MAX	(16 << 20)	/* bytes: a policy is not a data set */
+#define POLICY_FILE_MAX	(16 << 20)	/* bytes: a policy is no data set */
 #define MSG_LEN		512
 #define POLICY_MAX_DEPTH 32	/* the schema needs 5 levels of nesting */
 
@@ -614,10 +614,10 @@ static int regex_check(const char *re, char *msg, size_t msg_len)
 		switch (re[i]) {
 		case '\\':
 			if (re[i + 1] >= '1' && re[i + 1] <= '9') {
-				snprintf(msg, msg_len, "back-reference '\\%c' in "
-					 "regular expression (expected none: "
-					 "they can take exponential time)",
-					 re[i + 1]);
+				snprintf(msg, msg_len,
+					 "back-reference '\\%c' in regular "
+					 "expression (expected none: they can "
+					 "take exponential time)", re[i + 1]);
 				return -EINVAL;
 			}
 			if (re[i + 1])
@@ -832,6 +832,14 @@ static int load_path_rule(struct loader *l, struct path_rule *pr,
 	return bad;
 }
 
+/**
+ * load_path_rules() - an http rule's path_rules list
+ * @l:		loader
+ * @r:		the rule
+ * @n:		the list's node
+ *
+ * Return: 0, or -EINVAL (reported) if any entry is bad.
+ */
 static int load_path_rules(struct loader *l, struct policy_rule *r,
 			   yaml_node_t *n)
 {
@@ -862,6 +870,36 @@ static int load_path_rules(struct loader *l, struct policy_rule *r,
 	return bad;
 }
 
+/* The keys of a rule, in the order "expected one of" lists them */
+enum rule_key {
+	RULE_KEY_DST,
+	RULE_KEY_PROTO,
+	RULE_KEY_PORT,
+	RULE_KEY_ACTION,
+	RULE_KEY_PATH_RULES,
+	RULE_KEY_PATH_DEFAULT,
+	RULE_KEY_METHODS,
+	RULE_KEY_ALLOW_BROAD,
+	RULE_KEY_VERIFY_BANNER,
+	RULE_KEY_NUM
+};
+
+/* NULL-terminated for check_mapping() */
+static const char *const rule_key_str[RULE_KEY_NUM + 1] = {
+	[RULE_KEY_DST] = "dst",
+	[RULE_KEY_PROTO] = "proto",
+	[RULE_KEY_PORT] = "port",
+	[RULE_KEY_ACTION] = "action",
+	[RULE_KEY_PATH_RULES] = "path_rules",
+	[RULE_KEY_PATH_DEFAULT] = "path_default",
+	[RULE_KEY_METHODS] = "methods",
+	[RULE_KEY_ALLOW_BROAD] = "allow_broad",
+	[RULE_KEY_VERIFY_BANNER] = "verify_banner",
+	[RULE_KEY_NUM] = NULL,
+};
+static_assert(ARRAY_SIZE(rule_key_str) == RULE_KEY_NUM + 1,
+	      "rule_key_str out of sync with enum rule_key");
+
 /**
  * load_rule() - one entry of rules
  * @l:		loader
@@ -871,44 +909,42 @@ static int load_path_rules(struct loader *l, struct policy_rule *r,
  */
 static void load_rule(struct loader *l, yaml_node_t *n)
 {
-	static const char *const keys[] = {
-		"dst", "proto", "port", "action", "path_rules", "path_default",
-		"methods", "allow_broad", "verify_banner", NULL
-	};
-	yaml_node_t *dst = NULL, *proto = NULL, *port = NULL, *action = NULL,
-		    *path_rules = NULL, *path_default = NULL, *methods = NULL,
-		    *broad = NULL, *banner = NULL;
+	yaml_node_t *v[RULE_KEY_NUM + 1] = { NULL };
+	yaml_node_t *dst, *proto, *port, *action, *path_rules, *path_default,
+		*methods, *broad, *banner;
 	struct policy_rule r = { 0 };
 	char msg[MSG_LEN];
 	yaml_node_pair_t *a;
 	int bad = 0, pp_bad = 0, ret;
 
-	if (!check_mapping(l, n, "a rule", keys))
+	if (!check_mapping(l, n, "a rule", rule_key_str))
 		return;
 	for (a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top;
 	     a++) {
 		const char *k = pair_key(l, a);
-		yaml_node_t **slot = !strcmp(k, "dst")		 ? &dst :
-				     !strcmp(k, "proto")	 ? &proto :
-				     !strcmp(k, "port")		 ? &port :
-				     !strcmp(k, "action")	 ? &action :
-				     !strcmp(k, "path_rules")	 ? &path_rules :
-				     !strcmp(k, "path_default") ? &path_default :
-				     !strcmp(k, "methods")	 ? &methods :
-				     !strcmp(k, "allow_broad")	 ? &broad :
-				     !strcmp(k, "verify_banner") ? &banner :
-								   NULL;
+		size_t i;
 
-		if (!slot)
+		for (i = 0; i < RULE_KEY_NUM && strcmp(rule_key_str[i], k); i++)
+			;
+		if (i == RULE_KEY_NUM)
 			continue;	/* unknown: reported */
-		if (*slot) {
+		if (v[i]) {
 			bad = -EINVAL;	/* duplicate: reported */
 			continue;
 		}
-		*slot = lnode(l, a->value);
-		if (!*slot)
+		v[i] = lnode(l, a->value);
+		if (!v[i])
 			bad = -EINVAL;
 	}
+	dst = v[RULE_KEY_DST];
+	proto = v[RULE_KEY_PROTO];
+	port = v[RULE_KEY_PORT];
+	action = v[RULE_KEY_ACTION];
+	path_rules = v[RULE_KEY_PATH_RULES];
+	path_default = v[RULE_KEY_PATH_DEFAULT];
+	methods = v[RULE_KEY_METHODS];
+	broad = v[RULE_KEY_ALLOW_BROAD];
+	banner = v[RULE_KEY_VERIFY_BANNER];
 
 	r.action = POLICY_ACTION_ALLOW;
 	r.proto = POLICY_PROTO_ANY;
@@ -1017,6 +1053,11 @@ static void load_rule(struct loader *l, yaml_node_t *n)
 		add_rule(l, &r);
 }
 
+/**
+ * load_rules() - the rules list; each good rule is added in file order
+ * @l:		loader
+ * @n:		the list's node
+ */
 static void load_rules(struct loader *l, yaml_node_t *n)
 {
 	yaml_node_item_t *it;
@@ -1035,6 +1076,11 @@ static void load_rules(struct loader *l, yaml_node_t *n)
 	}
 }
 
+/**
+ * load_add_domains() - add_domains: each name becomes an https rule
+ * @l:		loader
+ * @n:		the list's node
+ */
 static void load_add_domains(struct loader *l, yaml_node_t *n)
 {
 	yaml_node_item_t *it;
@@ -1100,6 +1146,11 @@ static char *get_ip(struct loader *l, yaml_node_t *n, const char *what)
 	return copy;
 }
 
+/**
+ * load_upstream() - dns.upstream: one address or a list of them
+ * @l:		loader
+ * @n:		the node
+ */
 static void load_upstream(struct loader *l, yaml_node_t *n)
 {
 	struct policy *p = l->p;
@@ -1145,6 +1196,11 @@ static void load_upstream(struct loader *l, yaml_node_t *n)
 		     "address, or no 'upstream' for /etc/resolv.conf)");
 }
 
+/**
+ * load_dns() - the dns mapping: the stub's settings
+ * @l:		loader
+ * @n:		the mapping's node
+ */
 static void load_dns(struct loader *l, yaml_node_t *n)
 {
 	static const char *const keys[] = {
@@ -1207,6 +1263,11 @@ static void load_dns(struct loader *l, yaml_node_t *n)
 		     "min_ttl)", p->dns_max_ttl, p->dns_min_ttl);
 }
 
+/**
+ * load_top() - the policy's top-level mapping
+ * @l:		loader
+ * @root:	the document's root node
+ */
 static void load_top(struct loader *l, yaml_node_t *root)
 {
 	static const char *const keys[] = {
@@ -1300,6 +1361,13 @@ static yaml_mark_t offset_mark(const char *buf, size_t len, size_t off)
 	return m;
 }
 
+/**
+ * report_syntax() - a libyaml error as FILE:LINE:COL
+ * @l:		loader
+ * @ps:		the failed parser
+ * @buf:	the input, to place reader errors (they carry an offset)
+ * @len:	its length
+ */
 static void report_syntax(struct loader *l, yaml_parser_t *ps,
 			  const char *buf, size_t len)
 {

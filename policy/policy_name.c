@@ -4,7 +4,7 @@
  * Three pattern forms, as written in a rule's dst:
  *
  *	example.com	exactly that name
- *	*.example.com	one or more labels below example.com, never the apex
+ *	*.example.com	one or more labels below example.com, not the apex
  *	.example.com	example.com itself and every name below it
  *
  * and, inside any one label, '*' matches any run of characters within that
@@ -55,7 +55,7 @@ static char puny_digit(uint32_t d)
 
 /**
  * punycode_encode() - RFC 3492 encoding of one label's code points
- * @cp:		code points (basic ones already lower-cased by the caller)
+ * @cp:		code points (basic ones lower-cased by the caller)
  * @n:		number of @cp
  * @out:	output, NUL-terminated, without the "xn--" prefix
  * @out_len:	size of @out

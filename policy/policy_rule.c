@@ -43,6 +43,10 @@ static void strv_free(char **v, size_t n)
 	free(v);
 }
 
+/**
+ * rule_free() - free what a rule owns and zero it
+ * @r:		the rule (may be partly filled in)
+ */
 void rule_free(struct policy_rule *r)
 {
 	size_t i;
