@@ -91,5 +91,5 @@ SH_LOG_COMPILER = bash
 AM_TESTS_ENVIRONMENT = \
 	ES_BIN='$(abs_top_builddir)/egress-supervise'; \
 	ES_HELPERS='$(abs_top_builddir)/tests/helpers'; \
-	ES_SKIP_STATUS=0; \
-	export ES_BIN ES_HELPERS ES_SKIP_STATUS;
+	ES_TAP_DRIVER=1; \
+	export ES_BIN ES_HELPERS ES_TAP_DRIVER;

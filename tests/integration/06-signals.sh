@@ -71,6 +71,13 @@ done
 env --default-signal "$ES_BIN" -- "$SIG" mask 0 >"$T/mask.out" 2>"$T/mask.err"
 RC=$?
 expect_line mask "^SigBlk:[[:space:]]+0+$" "CMD starts with an empty signal mask"
-expect_line mask "^SigIgn:[[:space:]]+0+$" "CMD starts with no ignored signal"
+# (signals 1-31: glibc reserves 32 and 33, which env cannot reset)
+ign=$(sed -n 's/^SigIgn:[[:space:]]*//p' "$T/mask.out")
+if [ -n "$ign" ] && [ $(( 0x$ign & 0x7fffffff )) -eq 0 ]; then
+	ok "CMD starts with no ignored signal (SigIgn $ign)"
+else
+	not_ok "CMD starts with no ignored signal (SigIgn '$ign')"
+	show mask
+fi
 
 done_testing

@@ -5,7 +5,11 @@
 #
 # TAP: ok DESC | not_ok DESC | check DESC CMD... | is GOT WANT DESC |
 #      like TEXT REGEX DESC | skip DESC REASON | diag MSG | skip_all REASON |
-#      bail_out MSG | done_testing (prints the plan, exits 0 or 1)
+#      bail_out MSG | done_testing (prints the plan)
+#
+# Exit status: run by hand, 0 when every point passed, 1 when one failed,
+# 77 when skipped. Under automake's TAP driver (tests/local.mk sets
+# ES_TAP_DRIVER=1) the TAP lines carry the verdict and the status is 0.
 #
 # The world (world_up): uniquely named network namespaces, es<PID>-<role>,
 # linked by veth pairs. Only documentation addresses are used, and the
@@ -30,7 +34,7 @@ ES_TESTDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${ES_BIN:=$ES_TESTDIR/../../egress-supervise}"
 : "${ES_HELPERS:=$ES_TESTDIR/../helpers}"
 : "${ES_TIMEOUT:=60}"
-: "${ES_SKIP_STATUS:=77}"
+: "${ES_TAP_DRIVER:=}"
 PYTHON=${PYTHON:-python3}
 
 # ---------------------------------------------------------------- TAP
@@ -119,11 +123,10 @@ skip() {
 }
 
 # skip_all REASON: only when the kernel or machine truly lacks something.
-# Exit status 77 for the plain automake driver; tests/local.mk sets
-# ES_SKIP_STATUS=0 under the TAP driver, which reads the "1..0 # SKIP".
 skip_all() {
 	echo "1..0 # SKIP $*"
-	exit "$ES_SKIP_STATUS"
+	[ -n "$ES_TAP_DRIVER" ] && exit 0
+	exit 77
 }
 
 bail_out() {
@@ -135,6 +138,7 @@ done_testing() {
 	echo "1..$_tap_n"
 	[ "$_tap_failed" -eq 0 ] && exit 0
 	diag "$_tap_failed of $_tap_n failed"
+	[ -n "$ES_TAP_DRIVER" ] && exit 0
 	exit 1
 }
 
