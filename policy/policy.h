@@ -80,7 +80,8 @@ extern const char *const policy_verdict_str[POLICY_VERDICT_NUM];
  * @names:	names the destination address is known by (from the DNS
  *		stub, CNAME chain included), or NULL
  * @n_names:	number of entries in @names
- * @family:	AF_INET or AF_INET6 (v4-mapped addresses arrive as AF_INET)
+ * @family:	AF_INET or AF_INET6 (v4-mapped addresses arrive as AF_INET;
+ *		policy_decide() also unmaps any that do not)
  * @addr:	4 or 16 bytes, network order
  * @port:	destination port, host order (0 for icmp)
  * @transport:	what the socket is

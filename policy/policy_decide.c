@@ -154,13 +154,41 @@ static const struct policy_rule *find_rule(const struct policy *p,
 	return NULL;
 }
 
-void policy_decide(const struct policy *p, const struct policy_query *q,
+/**
+ * query_unmap() - treat a v4-mapped IPv6 address as the IPv4 one
+ * @q:		the query as given
+ * @out:	the query to decide
+ *
+ * The supervisor already canonicalizes (policy.h), but a mapped address
+ * decided as IPv6 would escape the IPv4 special ranges and rules, so the
+ * policy does not rely on it.
+ *
+ * Return: @out, or @q when there was nothing to change.
+ */
+static const struct policy_query *query_unmap(const struct policy_query *q,
+					      struct policy_query *out)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (q->family != AF_INET6 || !q->addr ||
+	    memcmp(q->addr, mapped, sizeof(mapped)))
+		return q;
+	*out = *q;
+	out->family = AF_INET;
+	out->addr = q->addr + sizeof(mapped);
+	return out;
+}
+
+void policy_decide(const struct policy *p, const struct policy_query *query,
 		   struct policy_decision *d)
 {
 	const struct pnet *special = NULL;
+	const struct policy_query *q;
 	const struct policy_rule *r;
+	struct policy_query unmapped;
 	const char *name;
 
+	q = query_unmap(query, &unmapped);
 	memset(d, 0, sizeof(*d));
 	d->proto = POLICY_PROTO_ANY;
 	d->rule = "default";

@@ -252,6 +252,8 @@ START_TEST(test_policy_proto_any)
 	ck_assert_int_eq(verdict(p, "198.51.100.7", 1, TCP, NULL), ALLOW);
 	ck_assert_int_eq(verdict(p, "198.51.100.7", 9, UDP, NULL), ALLOW);
 	ck_assert_int_eq(verdict(p, "198.51.100.7", 0, ICMP, NULL), ALLOW);
+	ck_assert_int_eq(verdict(p, "::ffff:198.51.100.7", 1, TCP, NULL),
+			 ALLOW);
 	ck_assert_int_eq(verdict(p, "198.51.100.8", 1, TCP, NULL), DENY);
 	ck_assert_int_eq(verdict(p, "2001:db8:1::1", 53, UDP, NULL), ALLOW);
 	ck_assert_int_eq(verdict(p, "2001:db8:1::1", 53, TCP, NULL), ALLOW);
@@ -677,6 +679,15 @@ START_TEST(test_policy_file_errors)
 			       "directory\n");
 	free(errs);
 
+	f = open_memstream(&errs, &len);
+	errno = 0;
+	p = policy_load("/", NULL, 0, f);
+	fclose(f);
+	ck_assert_ptr_null(p);
+	ck_assert_int_eq(errno, EISDIR);
+	ck_assert_str_eq(errs, "/: Is a directory\n");
+	free(errs);
+
 	/* a real file: its name is in messages and rule origins */
 	fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
@@ -915,6 +926,11 @@ START_TEST(test_policy_special_addresses)
 	ck_assert_int_eq(d.verdict, DENY);
 	ck_assert_str_eq(d.reason, "special_address");
 	ck_assert_int_eq(verdict(meta, "fe80::1", 5353, UDP, NULL), ALLOW);
+	/* v4-mapped IPv6 is decided as the IPv4 address it maps */
+	ck_assert_int_eq(verdict(meta, "::ffff:169.254.169.254", 80, TCP, NULL),
+			 ALLOW);
+	ask(p, "::ffff:169.254.169.254", 80, TCP, NULL, &d);
+	ck_assert_str_eq(d.reason, "special_address");
 	ck_assert_int_eq(verdict(meta, "fe80::1", 5353, TCP, NULL), DENY);
 	policy_free(p);
 	policy_free(meta);
