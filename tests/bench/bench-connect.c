@@ -2,7 +2,7 @@
 /* bench-connect.c - time the network calls that egress-supervise notifies
  *
  *	bench-connect [-d SECS | -n N] [-j JOBS] [-w SECS] [-m PID]... [-P]
- *		      MODE ADDR PORT
+ *		      MODE [ADDR PORT]
  *
  * MODE is what one "call" is:
  *
@@ -18,6 +18,16 @@
  *   sendmsg	sendmsg() of a 1-byte datagram without an address on a UDP
  *		socket connected to ADDR:PORT.
  *   sendmmsg	sendmmsg() of one 1-byte datagram, as sendmsg.
+ *   nop	getppid(): the cost of a plain system call.
+ *   floor	getppid() under a seccomp filter of our own that notifies it to
+ *		a minimal listener process (receive, answer 0, nothing else):
+ *		the kernel's and the scheduler's part of any notification, the
+ *		floor under what a supervisor can reach on this machine.
+ *   floor-sync	floor, with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set on the
+ *		listener (Linux 6.6+), as egress-supervise does.
+ *
+ * ADDR and PORT are required for the network modes only.  nop and floor*
+ * must run directly, not under egress-supervise.
  *
  * JOBS worker processes (default 1) loop for SECS seconds (default 2) after
  * a warm-up of -w SECS (default 0.2), or for N calls each.  The result is
@@ -45,12 +55,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -60,6 +78,13 @@
 #define MON_MAX		8
 #define CHECK_EVERY	64	/* calls between two looks at the clock */
 
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS	SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP	(1UL << 0)
+#endif
+
 enum mode {
 	MODE_CONNECT,
 	MODE_DENY,
@@ -67,11 +92,15 @@ enum mode {
 	MODE_SENDTO,
 	MODE_SENDMSG,
 	MODE_SENDMMSG,
+	MODE_NOP,
+	MODE_FLOOR,
+	MODE_FLOOR_SYNC,
 	MODE_NUM,
 };
 
 static const char *const mode_str[] = {
 	"connect", "deny", "unspec", "sendto", "sendmsg", "sendmmsg",
+	"nop", "floor", "floor-sync",
 };
 
 _Static_assert(sizeof(mode_str) / sizeof(mode_str[0]) == MODE_NUM,
@@ -128,8 +157,9 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench-connect [-d SECS | -n N] [-j JOBS] [-w SECS] "
-		"[-m PID]... [-P] MODE ADDR PORT\n"
-		"MODE: connect | deny | unspec | sendto | sendmsg | sendmmsg\n");
+		"[-m PID]... [-P] MODE [ADDR PORT]\n"
+		"MODE: connect | deny | unspec | sendto | sendmsg | sendmmsg |\n"
+		"      nop | floor | floor-sync\n");
 	exit(2);
 }
 
@@ -258,10 +288,120 @@ static int call_once(int fd)
 		if (sendmmsg(fd, &mm, 1, 0) != 1)
 			return errno;
 		return 0;
+	case MODE_NOP:
+	case MODE_FLOOR:
+	case MODE_FLOOR_SYNC:
+		/* the listener answers 0: not our parent's pid */
+		if (syscall(SYS_getppid) < 0)
+			return errno;
+		return 0;
 	case MODE_NUM:
 		break;
 	}
 	return EINVAL;
+}
+
+/**
+ * floor_listener() - the minimal supervisor of the floor modes
+ * @sock:	our end of a socketpair; the listener fd arrives on it
+ * @sync:	set SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+ *
+ * Receives and answers (0) until the filtered process is gone.  This is the
+ * least any supervisor does per notification: two ioctls and two switches.
+ */
+static void floor_listener(int sock, bool sync)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], b;
+	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct seccomp_notif_resp resp;
+	struct seccomp_notif req;
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &mh, 0) != 1)
+		_exit(1);
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		_exit(1);
+	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	if (sync)
+		ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+		      SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	for (;;) {
+		memset(&req, 0, sizeof(req));
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req)) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+			/* RECV fails at once, again and again, when no task
+			 * uses the filter any more: POLLHUP tells that case */
+			if (poll(&pfd, 1, -1) < 0 || pfd.revents & POLLHUP)
+				_exit(0);
+			continue;
+		}
+		memset(&resp, 0, sizeof(resp));
+		resp.id = req.id;
+		ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	}
+}
+
+/**
+ * floor_setup() - notify our getppid() to a listener child of ours
+ * @sync:	the listener sets SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+ *
+ * Return: 0, or an errno
+ */
+static int floor_setup(bool sync)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(insns) / sizeof(insns[0]), .filter = insns,
+	};
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, b = 'l';
+	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int sv[2], lfd, err;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return errno;
+	pid = fork();
+	if (pid < 0)
+		return errno;
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(sv[0]);
+		floor_listener(sv[1], sync);
+	}
+	close(sv[1]);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return errno;
+	lfd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			   SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	if (lfd < 0)
+		return errno;
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &lfd, sizeof(lfd));
+	err = sendmsg(sv[0], &mh, 0) == 1 ? 0 : errno;
+	close(lfd);
+	close(sv[0]);
+	return err;
 }
 
 /**
@@ -274,7 +414,12 @@ static int worker_socket(void)
 	int type = opt.mode == MODE_DENY ? SOCK_STREAM : SOCK_DGRAM;
 	int fd;
 
-	if (opt.mode == MODE_CONNECT)
+	if (opt.mode == MODE_FLOOR || opt.mode == MODE_FLOOR_SYNC) {
+		int err = floor_setup(opt.mode == MODE_FLOOR_SYNC);
+
+		return err ? -err : -1;
+	}
+	if (opt.mode == MODE_CONNECT || opt.mode == MODE_NOP)
 		return -1;
 	fd = socket(opt.dst.ss_family, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -372,7 +517,7 @@ static void parse_args(int argc, char **argv)
 			usage();
 		}
 	}
-	if (argc - optind != 3)
+	if (argc - optind < 1)
 		usage();
 	for (m = 0; m < MODE_NUM; m++)
 		if (!strcmp(argv[optind], mode_str[m]))
@@ -380,6 +525,12 @@ static void parse_args(int argc, char **argv)
 	if (m == MODE_NUM)
 		usage();
 	opt.mode = (enum mode)m;
+	if (m >= MODE_NOP && argc - optind == 1) {
+		opt.dst_str = "-";
+		return;
+	}
+	if (argc - optind != 3)
+		usage();
 	if (parse_dst(argv[optind + 1], argv[optind + 2])) {
 		fprintf(stderr, "bench-connect: bad address %s port %s\n",
 			argv[optind + 1], argv[optind + 2]);

@@ -13,7 +13,8 @@
 #   BENCH_ROUNDS	rounds; each runs every metric direct and supervised,
 #			the order alternating from round to round (default 5)
 #   BENCH_JOBS		workers of the parallel connect metric (default 2)
-#   BENCH_LOG		where the raw result lines go (default: a temp file)
+#   BENCH_LOG		where the raw result lines go
+#			(default: /tmp/es-bench-results.PID.log)
 #
 # The world: two network namespaces joined by a veth pair, nothing else.
 #
@@ -31,6 +32,10 @@
 #   - latencies (ns/call): overhead = supervised - direct, in µs per call;
 #   - "notification round trip" = 1/rate(supervised) - 1/rate(direct) for
 #     the one-worker connect: what the supervisor adds to each connect.
+# The two "floor" rows are not egress-supervise: getppid() plain (direct)
+# and notified to a listener that only receives and answers (supervised):
+# the kernel's and the scheduler's share of every notification on this
+# machine, without and with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP.
 # srv% is the busiest server's CPU (% of one CPU, the larger of the two
 # runs), sup% the supervisor's CPU in the supervised run: on 2 CPUs a
 # server near 100% would make the figure the server's, not ours.
@@ -62,14 +67,28 @@ die() {
 }
 
 [ "$(id -u)" = 0 ] || die "needs root (it creates network namespaces)"
+
+# The supervisor may rewrite /etc/resolv.conf in place (and keep a backup
+# beside it) when it cannot give CMD a private mount namespace.  Run in our
+# own mount namespace over a private copy of /etc, so nothing the bench
+# starts changes the machine's files.
+if [ -z "${BENCH_PRIVATE_ETC:-}" ] && command -v unshare >/dev/null; then
+	BENCH_PRIVATE_ETC=1 exec unshare -m --propagation private \
+		bash "${BASH_SOURCE[0]}" "$@"
+fi
 command -v ip >/dev/null || die "needs ip(8) (iproute2)"
 [ -x "$ES_BIN" ] || die "no supervisor at ES_BIN=$ES_BIN"
 [ -x "$BC" ] && [ -x "$BS" ] ||
 	die "no bench-connect/bench-server in BENCH_BIN=$BENCH_BIN (make bench)"
 
 TMP=$(mktemp -d /tmp/es-bench.XXXXXX) || die "mktemp failed"
-: "${BENCH_LOG:=$TMP/results.log}"
+: "${BENCH_LOG:=/tmp/es-bench-results.$$.log}"
 SRV_PIDS=()
+
+if [ -n "${BENCH_PRIVATE_ETC:-}" ]; then
+	cp -a /etc "$TMP/etc" && mount --bind "$TMP/etc" /etc ||
+		die "could not make a private /etc"
+fi
 
 cleanup() {
 	local p
@@ -80,6 +99,7 @@ cleanup() {
 	done
 	ip netns del "$NS_C" 2>/dev/null
 	ip netns del "$NS_S" 2>/dev/null
+	[ -n "${BENCH_PRIVATE_ETC:-}" ] && umount /etc 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -135,7 +155,9 @@ server_start() {
 
 # ---------------------------------------------------------------- runs
 # The metrics: NAME|UNIT|MODE|ADDR|PORT|JOBS|SERVER
-# UNIT "rate" is connects/s, "ns" is ns/call.
+# UNIT "rate" is connects/s, "ns" is ns/call.  SERVER F marks the floor
+# metrics: not egress-supervise at all, but getppid() plain ("direct") and
+# notified to bench-connect's own minimal listener ("supervised").
 METRICS=(
 	"tcp connect veth|rate|connect|$ADDR_S|$PORT|1|S"
 	"tcp connect 127.0.0.1|rate|connect|127.0.0.1|$PORT|1|C"
@@ -146,6 +168,8 @@ METRICS=(
 	"udp sendmsg connected|ns|sendmsg|$ADDR_S|$PORT|1|S"
 	"udp sendmmsg connected|ns|sendmmsg|$ADDR_S|$PORT|1|S"
 	"tcp connect denied|ns|deny|$ADDR_S|$PORT_CLOSED|1|S"
+	"floor: minimal listener|ns|floor|-|-|1|F"
+	"floor: + SYNC_WAKE_UP|ns|floor-sync|-|-|1|F"
 )
 
 declare -A VAL SRVCPU SUPCPU NOTE
@@ -172,11 +196,16 @@ run_one() {
 	IFS=$IFS_OLD
 	[ "$srv" = S ] && srvpid=$SRV_S || srvpid=$SRV_C
 	cmd=("$BC" -d "$BENCH_SECONDS" -j "$jobs" -m "$srvpid")
-	if [ "$2" = supervised ]; then
+	if [ "$srv" = F ]; then
+		cmd=("$BC" -d "$BENCH_SECONDS")
+		[ "$2" = direct ] && mode=nop
+		addr= port=
+	elif [ "$2" = supervised ]; then
 		# shellcheck disable=SC2206
 		cmd=("$ES_BIN" --log /dev/null $ALLOW -- "${cmd[@]}" -P)
 	fi
-	cmd+=("$mode" "$addr" "$port")
+	# shellcheck disable=SC2086 # no ADDR PORT for the floor modes
+	cmd+=("$mode" $addr $port)
 	# a denial also prints one human line on stderr: keep only the last
 	line=$(ip netns exec "$NS_C" "${cmd[@]}" 2> >(tail -n 5 >"$errf"))
 	rc=$?
@@ -206,6 +235,11 @@ median() {
 			if (NR % 2) print a[(NR + 1) / 2]
 			else print (a[NR / 2] + a[NR / 2 + 1]) / 2
 		}'
+}
+
+# pct V: a CPU percentage for the table, "-" when there is none
+pct() {
+	if [[ ${1:-} =~ ^[0-9.]+$ ]]; then printf '%.0f' "$1"; else echo -; fi
 }
 
 maxof() {
@@ -274,8 +308,8 @@ done
 				'BEGIN { printf "%+.2f us", (s - d) / 1000 }')
 			u=ns/call
 		fi
-		printf '%-28s %-10s %12.0f %12.0f %14s %5.0f %5.0f%s\n' \
-			"$name" "$u" "$d" "$s" "$rel" "${sc:-0}" "${pc:-0}" \
+		printf '%-28s %-10s %12.0f %12.0f %14s %5s %5s%s\n' \
+			"$name" "$u" "$d" "$s" "$rel" "$(pct "$sc")" "$(pct "$pc")" \
 			"${NOTE[$i]:+  !${NOTE[$i]}}"
 	done
 	for ((i = 0; i < NMET; i++)); do
@@ -289,10 +323,5 @@ done
 			       1e6 / s - 1e6 / d, 1e6 / d, 1e6 / s }'
 	done
 	echo "raw results: $BENCH_LOG"
-}
-[ "$BENCH_LOG" = "$TMP/results.log" ] && {
-	# keep the raw lines past cleanup
-	cp "$BENCH_LOG" "/tmp/es-bench-results.$$.log" &&
-		echo "(copied to /tmp/es-bench-results.$$.log)"
 }
 exit "$FAILED"
