@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # 01-cli-exit-status.sh - egress-supervise exits with CMD's status, 128+N
 # for a signal, 125 for its own failures, 126/127 when CMD cannot run.
-# No network: runs in the caller's namespaces.
+# No network: a private network namespace with loopback only (as root).
 
 . "$(dirname "$0")/lib.sh"
 require_bins
-tmpdir
+world_lite
 
 SIG="$ES_HELPERS/es-sig"
 

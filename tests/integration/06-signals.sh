@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # 06-signals.sh - egress-supervise forwards SIGTERM SIGINT SIGHUP SIGQUIT
 # SIGUSR1 SIGUSR2 to CMD and exits with CMD's status; CMD starts with an
-# empty signal mask. No network: runs in the caller's namespaces.
+# empty signal mask. No network: a private network namespace (as root).
 #
 # Background jobs of a script start with SIGINT/SIGQUIT ignored; a container
 # runtime does not do that, so every run goes through env --default-signal.
 
 . "$(dirname "$0")/lib.sh"
 require_bins
-tmpdir
+world_lite
 env --default-signal true 2>/dev/null || skip_all "needs env --default-signal (coreutils >= 8.31)"
 
 SIG="$ES_HELPERS/es-sig"
@@ -19,7 +19,7 @@ SIG="$ES_HELPERS/es-sig"
 start_bg() {
 	local name=$1
 	shift
-	env --default-signal "$ES_BIN" "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null &
+	"${IN_WORLD[@]}" env --default-signal "$ES_BIN" "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null &
 	BG=$!
 	( sleep 30; kill -9 "$BG" 2>/dev/null ) >/dev/null 2>&1 &
 	_world_pids="$_world_pids $!"
@@ -68,7 +68,7 @@ done
 
 # CMD inherits no blocked signal (the supervisor's signalfd mask) and no
 # ignored one.
-env --default-signal "$ES_BIN" -- "$SIG" mask 0 >"$T/mask.out" 2>"$T/mask.err"
+in_world env --default-signal "$ES_BIN" -- "$SIG" mask 0 >"$T/mask.out" 2>"$T/mask.err"
 RC=$?
 expect_line mask "^SigBlk:[[:space:]]+0+$" "CMD starts with an empty signal mask"
 # (signals 1-31: glibc reserves 32 and 33, which env cannot reset)

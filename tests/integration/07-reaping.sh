@@ -8,7 +8,7 @@
 require_root
 require_bins
 require_cmd unshare
-tmpdir
+world_lite
 unshare -pf --mount-proc true 2>/dev/null || skip_all "unshare -pf --mount-proc does not work here"
 
 Z="$ES_HELPERS/es-zombies"
@@ -29,7 +29,7 @@ RC=$?
 expect_rc 5 x "PID 1: exits with CMD's status (5)"
 
 # SIGTERM from outside the pid namespace to the PID 1 supervisor.
-env --default-signal unshare -pf --mount-proc \
+"${IN_WORLD[@]}" env --default-signal unshare -pf --mount-proc \
 	"$ES_BIN" -- "$ES_HELPERS/es-sig" wait 9 >"$T/t.out" 2>"$T/t.err" </dev/null &
 ush=$!
 ( sleep 30; kill -9 $ush 2>/dev/null ) >/dev/null 2>&1 &

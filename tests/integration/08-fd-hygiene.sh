@@ -4,11 +4,11 @@
 # listener, not the supervisor's sockets, not what the caller leaked);
 # CMD's bounding set lacks CAP_NET_RAW, CAP_NET_ADMIN, CAP_SYS_PTRACE,
 # CAP_SYS_ADMIN; --user sets the ids; CMD cannot read the supervisor.
-# No network: runs in the caller's namespaces.
+# No network: a private network namespace with loopback only (as root).
 
 . "$(dirname "$0")/lib.sh"
 require_bins
-tmpdir
+world_lite
 
 FDS="$ES_HELPERS/es-fds"
 CAPS="$ES_HELPERS/es-caps"

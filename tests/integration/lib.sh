@@ -288,6 +288,17 @@ _server() {
 	_world_pids="$_world_pids $!"
 }
 
+# world_lite: for the tests that need no network: as root, a private
+# network namespace with only loopback (so parallel runs do not share the
+# supervisor's loopback ports); otherwise the caller's namespaces.
+world_lite() {
+	tmpdir
+	[ "$(id -u)" -eq 0 ] || return 0
+	_ns_add "$NS_CLIENT"
+	_world_is_up=1
+	IN_WORLD=(ip netns exec "$NS_CLIENT")
+}
+
 # world_up: build the namespaces, the routes, the counters and the servers.
 world_up() {
 	local h i
@@ -341,6 +352,7 @@ world_up() {
 	EOF
 
 	_world_is_up=1
+	IN_WORLD=(ip netns exec "$NS_CLIENT")
 	for h in $ES_HOSTS; do
 		_server "$h"
 	done
@@ -435,8 +447,11 @@ world_selftest() {
 
 # ---------------------------------------------------------------- running
 _world_is_up=
+IN_WORLD=()	# the command prefix of in_world, for "${IN_WORLD[@]}" cmd &
 
-# in_world CMD...: CMD in the client namespace once world_up ran, else here
+# in_world CMD...: CMD in the client namespace once world_up ran, else here.
+# (To start CMD in the background with $! its pid, use "${IN_WORLD[@]}":
+# a backgrounded shell function is a subshell.)
 in_world() {
 	if [ -n "$_world_is_up" ]; then
 		ip netns exec "$NS_CLIENT" "$@"
