@@ -263,7 +263,8 @@ static void dns_answer_cb(void *arg, int status, int timeouts, unsigned char *ab
 	if (status != ARES_SUCCESS || !abuf || alen < DNS_HDR_LEN ||
 	    (size_t)alen > sizeof(stub.buf)) {
 		len = dns_msg_build_servfail(&f->q, stub.buf, sizeof(stub.buf));
-		dns_log(&f->q, "allow", 2, ares_strerror(status), NULL, NULL);
+		dns_log(&f->q, "allow", DNS_RCODE_SERVFAIL,
+			ares_strerror(status), NULL, NULL);
 		goto send;
 	}
 
@@ -273,8 +274,8 @@ static void dns_answer_cb(void *arg, int status, int timeouts, unsigned char *ab
 	if (len < 0 || dns_msg_parse_response(stub.buf, (size_t)len, r) ||
 	    dns_msg_chain(r, c)) {
 		len = dns_msg_build_servfail(&f->q, stub.buf, sizeof(stub.buf));
-		dns_log(&f->q, "allow", 2, "malformed upstream answer", NULL,
-			NULL);
+		dns_log(&f->q, "allow", DNS_RCODE_SERVFAIL,
+			"malformed upstream answer", NULL, NULL);
 		goto send;
 	}
 
@@ -342,19 +343,33 @@ static void dns_query(const uint8_t *msg, size_t len, enum dns_origin origin,
 	uint8_t out[1024];
 	ssize_t n;
 	size_t i;
+	int ret;
 
-	if (dns_msg_parse_query(msg, len, &q)) {
+	ret = dns_msg_parse_query(msg, len, &q);
+	if (ret == -EINVAL) {
+		/* Parsed, but a name we refuse (odd bytes in labels) */
+		n = dns_msg_build_denial(&q, DNS_DENY_REFUSED, 0, NULL, out,
+					 sizeof(out));
+		dns_log(&q, "deny", DNS_RCODE_REFUSED, "invalid name", NULL,
+			NULL);
+		goto reply;
+	}
+	if (ret) {
 		n = dns_msg_build_formerr(msg, len, out, sizeof(out));
-		if (n > 0)
-			dns_reply(origin, from, fromlen, conn, conn_gen, out,
-				  (size_t)n);
-		return;
+		goto reply;
+	}
+	if (q.edns && q.edns_version) {
+		n = dns_msg_build_rcode(&q, DNS_RCODE_BADVERS, false, 0, -1,
+					NULL, out, sizeof(out));
+		goto reply;
 	}
 	if (q.opcode || q.qclass != DNS_CLASS_IN) {
-		n = dns_msg_build_rcode(&q, q.opcode ? 4 : 5, false, 0, -1,
-					NULL, out, sizeof(out));
-		dns_log(&q, "deny", q.opcode ? 4 : 5, "opcode or class", NULL,
-			NULL);
+		unsigned int rcode = q.opcode ? DNS_RCODE_NOTIMP
+					      : DNS_RCODE_REFUSED;
+
+		n = dns_msg_build_rcode(&q, rcode, false, 0, -1, NULL, out,
+					sizeof(out));
+		dns_log(&q, "deny", rcode, "opcode or class", NULL, NULL);
 		goto reply;
 	}
 
@@ -364,8 +379,10 @@ static void dns_query(const uint8_t *msg, size_t len, enum dns_origin origin,
 
 		n = dns_msg_build_denial(&q, kind, DNS_NEG_TTL, NULL, out,
 					 sizeof(out));
-		dns_log(&q, "deny", kind == DNS_DENY_NXDOMAIN ? 3 :
-				    kind == DNS_DENY_REFUSED ? 5 : 0,
+		dns_log(&q, "deny", kind == DNS_DENY_NXDOMAIN ?
+					    DNS_RCODE_NXDOMAIN :
+				    kind == DNS_DENY_REFUSED ?
+					    DNS_RCODE_REFUSED : DNS_RCODE_NOERROR,
 			nv == POLICY_NAME_DENY_NODATA ?
 				"only names below it are allowed" :
 				"no rule allows this name", NULL, NULL);
@@ -398,8 +415,8 @@ static void dns_query(const uint8_t *msg, size_t len, enum dns_origin origin,
 	}
 	if (!f) {
 		n = dns_msg_build_servfail(&q, out, sizeof(out));
-		dns_log(&q, "allow", 2, "too many queries in flight", NULL,
-			NULL);
+		dns_log(&q, "allow", DNS_RCODE_SERVFAIL,
+			"too many queries in flight", NULL, NULL);
 		goto reply;
 	}
 	f->used = true;
