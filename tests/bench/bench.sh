@@ -13,6 +13,10 @@
 #   BENCH_ROUNDS	rounds; each runs every metric direct and supervised,
 #			the order alternating from round to round (default 5)
 #   BENCH_JOBS		workers of the parallel connect metric (default 2)
+#   BENCH_NICE		nice increment for the whole bench (default 0); e.g.
+#			-10 when other work shares the CPUs: a supervised
+#			call waits for two wake-ups, so a busy run queue
+#			hurts it more than the direct call
 #   BENCH_LOG		where the raw result lines go
 #			(default: /tmp/es-bench-results.PID.log)
 #
@@ -72,9 +76,10 @@ die() {
 # beside it) when it cannot give CMD a private mount namespace.  Run in our
 # own mount namespace over a private copy of /etc, so nothing the bench
 # starts changes the machine's files.
+# BENCH_NICE is applied here too, once, to everything the bench starts.
 if [ -z "${BENCH_PRIVATE_ETC:-}" ] && command -v unshare >/dev/null; then
-	BENCH_PRIVATE_ETC=1 exec unshare -m --propagation private \
-		bash "${BASH_SOURCE[0]}" "$@"
+	BENCH_PRIVATE_ETC=1 exec nice -n "${BENCH_NICE:-0}" \
+		unshare -m --propagation private bash "${BASH_SOURCE[0]}" "$@"
 fi
 command -v ip >/dev/null || die "needs ip(8) (iproute2)"
 [ -x "$ES_BIN" ] || die "no supervisor at ES_BIN=$ES_BIN"
@@ -290,7 +295,8 @@ done
 	echo "egress-supervise bench: $(nproc) CPUs, kernel $(uname -r)," \
 		"median of $BENCH_ROUNDS rounds x ${BENCH_SECONDS}s," \
 		"$((SECONDS - START))s"
-	echo "load average before: $LOAD0, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "load average before: $LOAD0, after: $(cut -d' ' -f1-3 /proc/loadavg)," \
+		"nice $(nice)"
 	printf '%-28s %-10s %12s %12s %14s %5s %5s\n' \
 		metric unit direct supervised ratio/overhead srv% sup%
 	for ((i = 0; i < NMET; i++)); do
