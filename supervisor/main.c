@@ -145,11 +145,13 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->allow[o->n_allow++] = optarg;
 			break;
 		case OPT_DENY_ERRNO:
-			o->deny_errno = util_errno_from_name(optarg);
+			/* the names the policy's deny_errno accepts */
+			o->deny_errno = policy_errno_parse(optarg);
 			if (o->deny_errno < 0)
 				die("--deny-errno '%s': unknown errno name "
-				    "(expected e.g. EACCES, EPERM, "
-				    "ECONNREFUSED, ENETUNREACH)", optarg);
+				    "(expected one of: EACCES, EPERM, "
+				    "ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, "
+				    "ETIMEDOUT)", optarg);
 			break;
 		case OPT_LOG:
 			o->log_path = optarg;

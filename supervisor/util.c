@@ -44,29 +44,6 @@ const char *util_errno_name(int err)
 	return buf;
 }
 
-/**
- * util_errno_from_name() - parse "EACCES" (or a number) into an errno value
- * @name:	symbolic name, case-sensitive, or decimal number 1..4095
- *
- * Return: positive errno, or -EINVAL
- */
-int util_errno_from_name(const char *name)
-{
-	char *end;
-	long v;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(errno_names); i++) {
-		if (!strcmp(errno_names[i].name, name))
-			return errno_names[i].err;
-	}
-	errno = 0;
-	v = strtol(name, &end, 10);
-	if (!errno && *name && !*end && v > 0 && v < 4096)
-		return (int)v;
-	return -EINVAL;
-}
-
 void die(const char *fmt, ...)
 {
 	va_list ap;

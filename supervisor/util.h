@@ -40,7 +40,6 @@ static inline int steal_fd(int *fd)
 }
 
 const char *util_errno_name(int err);	/* "EACCES", or "E123" */
-int util_errno_from_name(const char *name);	/* -EINVAL if unknown */
 
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
