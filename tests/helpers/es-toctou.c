@@ -43,9 +43,17 @@ static void *flipper(void *arg)
 	volatile uint32_t *p = (volatile uint32_t *)&shared_sa.sin_addr.s_addr;
 
 	(void)arg;
+	/* Equal time in both states, a few hundred nanoseconds each: short
+	 * against the microseconds between a supervisor's read and the
+	 * kernel's second read, long enough for either read to see either.
+	 */
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		*p = addr_bad;
+		for (volatile int i = 0; i < 64; i++)
+			;
 		*p = addr_ok;
+		for (volatile int i = 0; i < 64; i++)
+			;
 	}
 	return NULL;
 }
