@@ -229,38 +229,162 @@ static void nc_redirect_dns(int sock_family, struct sa_dest *d)
 /* connect()                                                          */
 
 /**
- * nc_unix_connect() - connect our duplicate to an AF_UNIX path
+ * struct as_target - the supervisor's ids while acting for a target
+ */
+#define AS_TARGET_GROUPS	64
+
+struct as_target {
+	bool switched;
+	uid_t ruid, euid;
+	gid_t rgid, egid;
+	int ngroups;
+	gid_t groups[AS_TARGET_GROUPS];
+};
+
+/* The target's real and effective uid and gid, from /proc/PID/status */
+static int target_ids(pid_t pid, struct as_target *ids)
+{
+	char path[64], line[256];
+	unsigned int r, e;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	ids->ngroups = 0;
+	while (fgets(line, sizeof(line), f) && found < 3) {
+		if (!strncmp(line, "Groups:", 7)) {
+			char *p = line + 7, *end;
+			unsigned long g;
+
+			found++;
+			while (ids->ngroups < AS_TARGET_GROUPS) {
+				g = strtoul(p, &end, 10);
+				if (end == p)
+					break;
+				ids->groups[ids->ngroups++] = (gid_t)g;
+				p = end;
+			}
+		} else if (sscanf(line, "Uid: %u %u", &r, &e) == 2) {
+			ids->ruid = r;
+			ids->euid = e;
+			found++;
+		} else if (sscanf(line, "Gid: %u %u", &r, &e) == 2) {
+			ids->rgid = r;
+			ids->egid = e;
+			found++;
+		}
+	}
+	fclose(f);
+	return found == 3 ? 0 : -EIO;
+}
+
+/**
+ * as_target_begin() - take the target's real and effective uid and gid
+ * @t:	target
+ * @s:	what to restore with as_target_end()
  *
- * A relative path names a file below the target's working directory,
- * which is not ours: resolve it there through /proc/PID/cwd.  Abstract
- * and absolute names are the same for us and the target (same network and
- * mount namespace).
+ * An AF_UNIX peer judges its client by the credentials of whoever connects
+ * or sends: SO_PEERCRED (effective ids at connect), SCM_CREDENTIALS under
+ * SO_PASSCRED (real ids at send), and the permission check on the socket
+ * file.  Performed by us, a call would carry the supervisor's ids (often
+ * root's): CMD could reach sockets it may not, or be taken for root by a
+ * server that trusts uid 0 - a confused deputy.  So the call is made
+ * under the target's ids and supplementary groups.  The saved ids stay ours, which is what lets us
+ * return.  Raw syscalls: they change this thread only, and the supervisor
+ * has no other.  The pid a peer sees is still ours (README: known limits).
+ *
+ * Return: 0, or -errno (then the call must not be made)
+ */
+static int as_target_begin(struct target *t, struct as_target *s)
+{
+	struct as_target want;
+	int ret;
+
+	s->switched = false;
+	getresuid(&s->ruid, &s->euid, &(uid_t){ 0 });
+	getresgid(&s->rgid, &s->egid, &(gid_t){ 0 });
+	s->ngroups = getgroups(AS_TARGET_GROUPS, s->groups);
+	if (s->ngroups < 0)
+		return -errno;
+	ret = target_ids(t->pid, &want);
+	if (ret)
+		return ret;
+	if (want.ruid == s->ruid && want.euid == s->euid &&
+	    want.rgid == s->rgid && want.egid == s->egid &&
+	    want.ngroups == s->ngroups &&
+	    !memcmp(want.groups, s->groups,
+		    (size_t)want.ngroups * sizeof(gid_t)))
+		return 0;
+	/* groups and gids first: that needs the privilege the uids drop */
+	if (syscall(SYS_setgroups, want.ngroups, want.groups))
+		return -errno;
+	if (syscall(SYS_setresgid, want.rgid, want.egid, -1)) {
+		ret = -errno;
+		syscall(SYS_setgroups, s->ngroups, s->groups);
+		return ret;
+	}
+	if (syscall(SYS_setresuid, want.ruid, want.euid, -1)) {
+		ret = -errno;
+		syscall(SYS_setresgid, s->rgid, s->egid, -1);
+		syscall(SYS_setgroups, s->ngroups, s->groups);
+		return ret;
+	}
+	s->switched = true;
+	return 0;
+}
+
+static void as_target_end(const struct as_target *s)
+{
+	if (!s->switched)
+		return;
+	if (syscall(SYS_setresuid, s->ruid, s->euid, -1) ||
+	    syscall(SYS_setresgid, s->rgid, s->egid, -1) ||
+	    syscall(SYS_setgroups, s->ngroups, s->groups))
+		die("cannot return to our own credentials: %s",
+		    strerror(errno));
+}
+
+/**
+ * nc_unix_connect() - connect our duplicate to an AF_UNIX address
+ *
+ * Under the target's ids (as_target_begin()).  A relative path names a
+ * file below the target's working directory, which is not ours: resolve it
+ * there through /proc/PID/cwd.  Abstract and absolute names are the same
+ * for us and the target (same network namespace; CMD's mount namespace
+ * differs from ours only by its resolv.conf).
  */
 static int nc_unix_connect(struct target *t, int fd, const struct sa_dest *d)
 {
 	const struct sockaddr_un *sun = (const struct sockaddr_un *)&d->emu;
 	bool relative = d->emu_len > offsetof(struct sockaddr_un, sun_path) &&
 			sun->sun_path[0] && sun->sun_path[0] != '/';
+	struct as_target as;
 	char cwd[64];
-	int here, ret;
+	int here = -1, ret;
 
-	if (!relative)
-		return connect(fd, (const struct sockaddr *)&d->emu,
-			       d->emu_len) ? -errno : 0;
-
-	here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (here < 0)
-		return -errno;
-	snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", t->pid);
-	if (chdir(cwd)) {
-		ret = -errno;
-	} else {
-		ret = connect(fd, (const struct sockaddr *)&d->emu,
-			      d->emu_len) ? -errno : 0;
+	ret = as_target_begin(t, &as);
+	if (ret)
+		return ret == -EPERM ? -EACCES : ret;
+	if (relative) {
+		here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", t->pid);
+		if (here < 0 || chdir(cwd)) {
+			ret = -errno;
+			goto out;
+		}
+	}
+	ret = connect(fd, (const struct sockaddr *)&d->emu, d->emu_len) ?
+		      -errno : 0;
+out:
+	if (here >= 0) {
 		if (fchdir(here))
 			log_warn("cannot return to our directory");
+		close(here);
 	}
-	close(here);
+	as_target_end(&as);
 	return ret;
 }
 
@@ -312,7 +436,12 @@ static void nc_connect(const struct seccomp_notif *req, struct target *t)
 			nc_redirect_dns(si.family, &d);
 		break;
 	case SA_UNIX:
+		/* A full backlog would block: answered EAGAIN instead */
+		if (!si.nonblock)
+			fcntl(dup, F_SETFL, si.flags | O_NONBLOCK);
 		ret = nc_unix_connect(t, dup, &d);
+		if (!si.nonblock)
+			fcntl(dup, F_SETFL, si.flags);
 		notify_respond(req->id, 0, -ret);
 		return;
 	case SA_NONE:
@@ -423,6 +552,10 @@ static int nc_cmsg_check(struct target *t, struct send_args *a)
 		    (c->cmsg_type == IPV6_RTHDR ||
 		     c->cmsg_type == IPV6_2292RTHDR))
 			return -EPERM;
+		/* Credentials we would vouch for: refused (as_target_begin) */
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_CREDENTIALS)
+			return -EPERM;
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
 			int *fds = (int *)CMSG_DATA(c);
 			size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -529,9 +662,20 @@ static ssize_t nc_send_one(struct target *t, int dup,
 		m.msg_namelen = d.emu_len;
 	}
 
-	n = sendmsg(dup, &m, a->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (si->family == AF_UNIX) {
+		struct as_target as;
+
+		ret = as_target_begin(t, &as);
+		if (ret)
+			return ret == -EPERM ? -EACCES : ret;
+		n = sendmsg(dup, &m, a->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+		ret = n < 0 ? -errno : 0;
+		as_target_end(&as);
+	} else {
+		n = sendmsg(dup, &m, a->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+		ret = n < 0 ? -errno : 0;
+	}
 	if (n < 0) {
-		ret = -errno;
 		/* The kernel would have sent SIGPIPE to the caller */
 		if (ret == -EPIPE && !(a->flags & MSG_NOSIGNAL))
 			target_signal(t, SIGPIPE);
