@@ -227,7 +227,7 @@ static long long proc_cpu_ticks(pid_t pid)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	/* comm may hold spaces and parentheses: fields start after the last ')' */
+	/* comm may hold spaces and ')': the fields follow the last ')' */
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
 			 "%llu %llu", &ut, &st) != 2)

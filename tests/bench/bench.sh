@@ -63,7 +63,7 @@ ADDR_C=198.51.100.1
 ADDR_S=198.51.100.2
 PORT=7000
 PORT_CLOSED=7001
-ALLOW="--allow $ADDR_S/32:$PORT"
+ALLOW=(--allow "$ADDR_S/32:$PORT")
 
 die() {
 	echo "bench.sh: $*" >&2
@@ -83,18 +83,21 @@ if [ -z "${BENCH_PRIVATE_ETC:-}" ] && command -v unshare >/dev/null; then
 fi
 command -v ip >/dev/null || die "needs ip(8) (iproute2)"
 [ -x "$ES_BIN" ] || die "no supervisor at ES_BIN=$ES_BIN"
-[ -x "$BC" ] && [ -x "$BS" ] ||
+if [ ! -x "$BC" ] || [ ! -x "$BS" ]; then
 	die "no bench-connect/bench-server in BENCH_BIN=$BENCH_BIN (make bench)"
+fi
 
 TMP=$(mktemp -d /tmp/es-bench.XXXXXX) || die "mktemp failed"
 : "${BENCH_LOG:=/tmp/es-bench-results.$$.log}"
 SRV_PIDS=()
 
 if [ -n "${BENCH_PRIVATE_ETC:-}" ]; then
-	cp -a /etc "$TMP/etc" && mount --bind "$TMP/etc" /etc ||
+	if ! cp -a /etc "$TMP/etc" || ! mount --bind "$TMP/etc" /etc; then
 		die "could not make a private /etc"
+	fi
 fi
 
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	local p
 
@@ -124,7 +127,8 @@ ns_tune() {
 }
 
 world_up() {
-	ip netns add "$NS_C" && ip netns add "$NS_S" || die "ip netns add"
+	ip netns add "$NS_C" || die "ip netns add $NS_C"
+	ip netns add "$NS_S" || die "ip netns add $NS_S"
 	ip -n "$NS_C" link set lo up
 	ip -n "$NS_S" link set lo up
 	ip -n "$NS_C" link add veth0 type veth peer name veth0 netns "$NS_S" ||
@@ -204,13 +208,12 @@ run_one() {
 	if [ "$srv" = F ]; then
 		cmd=("$BC" -d "$BENCH_SECONDS")
 		[ "$2" = direct ] && mode=nop
-		addr= port=
+		addr='' port=
 	elif [ "$2" = supervised ]; then
-		# shellcheck disable=SC2206
-		cmd=("$ES_BIN" --log /dev/null $ALLOW -- "${cmd[@]}" -P)
+		cmd=("$ES_BIN" --log /dev/null "${ALLOW[@]}" -- "${cmd[@]}" -P)
 	fi
-	# shellcheck disable=SC2086 # no ADDR PORT for the floor modes
-	cmd+=("$mode" $addr $port)
+	cmd+=("$mode")
+	[ -n "$addr" ] && cmd+=("$addr" "$port")
 	# a denial also prints one human line on stderr: keep only the last
 	line=$(ip netns exec "$NS_C" "${cmd[@]}" 2> >(tail -n 5 >"$errf"))
 	rc=$?
@@ -255,10 +258,10 @@ maxof() {
 sanity() {
 	local out
 
-	out=$(ip netns exec "$NS_C" "$ES_BIN" --log /dev/null $ALLOW -- \
+	out=$(ip netns exec "$NS_C" "$ES_BIN" --log /dev/null "${ALLOW[@]}" -- \
 		"$BC" -n 10 -w 0 connect "$ADDR_S" "$PORT" 2>&1) ||
 		die "supervised connect to $ADDR_S:$PORT failed: $out"
-	out=$(ip netns exec "$NS_C" "$ES_BIN" --log /dev/null $ALLOW -- \
+	out=$(ip netns exec "$NS_C" "$ES_BIN" --log /dev/null "${ALLOW[@]}" -- \
 		"$BC" -n 1 -w 0 connect "$ADDR_S" "$PORT_CLOSED" 2>&1)
 	case $out in
 	*errno=EACCES*) ;;
@@ -320,7 +323,9 @@ done
 	done
 	for ((i = 0; i < NMET; i++)); do
 		IFS='|' read -r name unit _ _ _ jobs _ <<<"${METRICS[$i]}"
-		[ "$unit" = rate ] && [ "$jobs" = 1 ] || continue
+		if [ "$unit" != rate ] || [ "$jobs" != 1 ]; then
+			continue
+		fi
 		d=$(median ${VAL[$i,direct]})
 		s=$(median ${VAL[$i,supervised]})
 		awk -v n="$name" -v d="$d" -v s="$s" 'BEGIN {
