@@ -39,9 +39,13 @@ if wait_for_line "$T/t.out" "^ready pid=" 10; then
 	kill -s TERM "$sup"
 	wait $ush
 	RC=$?
+	# killing unshare does not end the namespace's init: make sure
+	kill -9 "$sup" 2>/dev/null
 	expect_line t "^got SIGTERM$" "PID 1: SIGTERM from the parent namespace reaches CMD"
 	expect_rc 9 t "PID 1: exit status after the forwarded SIGTERM (9)"
 else
+	sup=$(cat /proc/$ush/task/$ush/children 2>/dev/null | awk '{print $1}')
+	[ -n "$sup" ] && kill -9 "$sup"
 	kill -9 $ush
 	wait $ush
 	RC=$?

@@ -14,7 +14,9 @@ world_selftest
 
 A=198.51.100.10
 D=198.51.100.20
-ALLOW=(--allow 198.51.100.0/24)	# the filter must stop these, not the rules
+# Every TCP and UDP port, but no other protocol (a rule without a protocol
+# would allow ICMP): the filter must stop these, not the rules.
+ALLOW=(--allow 198.51.100.0/24:1-65535/tcp --allow 198.51.100.0/24:1-65535/udp)
 M32="$ES_HELPERS/es-m32-socketcall"
 
 # --- i386 ABI
@@ -78,6 +80,7 @@ deny_socket EPERM inet raw raw
 deny_socket EPERM inet raw icmp
 deny_socket EPERM inet6 raw icmpv6
 deny_socket EPERM inet dgram icmp		# ICMP datagram ("ping") socket, no icmp rule
+deny_socket EPERM inet6 dgram icmpv6
 deny_socket EAFNOSUPPORT netlink raw 12		# NETLINK_NETFILTER
 deny_socket EAFNOSUPPORT netlink dgram 4	# NETLINK_SOCK_DIAG
 deny_socket EAFNOSUPPORT vsock stream
