@@ -193,6 +193,33 @@ int target_read(struct target *t, void *dst, uint64_t addr, size_t len)
 }
 
 /**
+ * target_read2() - copy two areas out of the target in one call
+ *
+ * For sendto(): address and payload with one process_vm_readv().
+ *
+ * Return: 0 or -errno, as target_read()
+ */
+int target_read2(struct target *t, void *dst1, uint64_t addr1, size_t len1,
+		 void *dst2, uint64_t addr2, size_t len2)
+{
+	struct iovec local[2] = { { dst1, len1 }, { dst2, len2 } };
+	struct iovec remote[2] = { { (void *)(uintptr_t)addr1, len1 },
+				   { (void *)(uintptr_t)addr2, len2 } };
+	ssize_t n;
+	int ret;
+
+	if (t->memfd < 0) {
+		n = process_vm_readv(t->pid, local, 2, remote, 2, 0);
+		if (n == (ssize_t)(len1 + len2))
+			return 0;
+		if (n >= 0 || errno == EFAULT)
+			return -EFAULT;
+	}
+	ret = target_read(t, dst1, addr1, len1);
+	return ret ? ret : target_read(t, dst2, addr2, len2);
+}
+
+/**
  * target_write() - copy results into the target (sendmmsg msg_len)
  */
 int target_write(struct target *t, uint64_t addr, const void *src,

@@ -26,6 +26,8 @@ struct target {
 void target_init(void);
 struct target *target_get(pid_t pid);
 int target_read(struct target *t, void *dst, uint64_t addr, size_t len);
+int target_read2(struct target *t, void *dst1, uint64_t addr1, size_t len1,
+		 void *dst2, uint64_t addr2, size_t len2);
 int target_write(struct target *t, uint64_t addr, const void *src,
 		 size_t len);
 int target_getfd(struct target *t, int fd);
