@@ -64,7 +64,8 @@ es_run dir -- "$T"
 expect_rc 126 dir "CMD is a directory gives 126"
 es_run missing -- "$T/no-such-file"
 expect_rc 127 missing "CMD path not found gives 127"
-es_run missing2 -- es-no-such-command-in-path
+# a PATH of readable directories: one that denies search gives EACCES (126)
+PATH=/usr/local/bin:/usr/bin:/bin es_run missing2 -- es-no-such-command-in-path
 expect_rc 127 missing2 "CMD not found in PATH gives 127"
 es_run path -- sh -c 'exit 4'
 expect_rc 4 path "CMD found through PATH runs"
