@@ -257,6 +257,13 @@ static void setup_dns(const struct policy *p)
 		up = (const char *const *)conf;
 	}
 	ret = dns_stub_init(listen, up, n);
+	if (conf) {
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			free(conf[i]);
+		free(conf);
+	}
 	if (ret) {
 		log_warn("WARNING: the DNS stub cannot listen on %s:53 (%s); "
 			 "every DNS query of CMD will be denied and name rules "
