@@ -4,25 +4,34 @@
 
 noinst_LIBRARIES += supervisor/libproto.a
 supervisor_libproto_a_SOURCES = \
-	supervisor/tls_hello.c supervisor/tls_hello.h
+	supervisor/tls_hello.c supervisor/tls_hello.h \
+	supervisor/quic_initial.c supervisor/quic_initial.h
 supervisor_libproto_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 
-check_PROGRAMS += tests/unit/check_tls_hello
-TESTS += tests/unit/check_tls_hello
+check_PROGRAMS += tests/unit/check_tls_hello tests/unit/check_quic_initial
+TESTS += tests/unit/check_tls_hello tests/unit/check_quic_initial
 
 tests_unit_check_tls_hello_SOURCES = tests/unit/check_tls_hello.c
 tests_unit_check_tls_hello_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_tls_hello_LDADD = supervisor/libproto.a $(OPENSSL_LIBS) \
 	$(CHECK_LIBS)
 
+tests_unit_check_quic_initial_SOURCES = tests/unit/check_quic_initial.c
+tests_unit_check_quic_initial_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
+	$(CHECK_CFLAGS)
+tests_unit_check_quic_initial_LDADD = supervisor/libproto.a $(OPENSSL_LIBS) \
+	$(CHECK_LIBS)
+
 # Fuzz targets: replayed over their seed corpora under `make check`
 # through tests/fuzz/fuzz_main.c with any compiler; with CC=clang
 # --enable-fuzz the libFuzzer binaries are built too:
 #   tests/fuzz/fuzz_tls_hello -max_total_time=300 $(srcdir)/tests/fuzz/corpus/tls
-EXTRA_DIST += tests/fuzz/corpus/tls
+#   tests/fuzz/fuzz_quic_initial -max_total_time=300 $(srcdir)/tests/fuzz/corpus/quic
+EXTRA_DIST += tests/fuzz/corpus/tls tests/fuzz/corpus/quic
 
-check_PROGRAMS += tests/fuzz/fuzz_tls_hello_replay
-TESTS += tests/fuzz/fuzz_tls_hello_replay
+check_PROGRAMS += tests/fuzz/fuzz_tls_hello_replay \
+	tests/fuzz/fuzz_quic_initial_replay
+TESTS += tests/fuzz/fuzz_tls_hello_replay tests/fuzz/fuzz_quic_initial_replay
 
 tests_fuzz_fuzz_tls_hello_replay_SOURCES = tests/fuzz/fuzz_tls_hello.c \
 	tests/fuzz/fuzz_main.c
@@ -30,11 +39,25 @@ tests_fuzz_fuzz_tls_hello_replay_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFUZZ_CORPUS='"$(srcdir)/tests/fuzz/corpus/tls"'
 tests_fuzz_fuzz_tls_hello_replay_LDADD = supervisor/libproto.a $(OPENSSL_LIBS)
 
+tests_fuzz_fuzz_quic_initial_replay_SOURCES = tests/fuzz/fuzz_quic_initial.c \
+	tests/fuzz/fuzz_main.c
+tests_fuzz_fuzz_quic_initial_replay_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS='"$(srcdir)/tests/fuzz/corpus/quic"'
+tests_fuzz_fuzz_quic_initial_replay_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_fuzz_fuzz_quic_initial_replay_LDADD = supervisor/libproto.a \
+	$(OPENSSL_LIBS)
+
 if FUZZ
 FUZZ_PROTO_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
-noinst_PROGRAMS += tests/fuzz/fuzz_tls_hello
+noinst_PROGRAMS += tests/fuzz/fuzz_tls_hello tests/fuzz/fuzz_quic_initial
 tests_fuzz_fuzz_tls_hello_SOURCES = tests/fuzz/fuzz_tls_hello.c \
 	supervisor/tls_hello.c supervisor/tls_hello.h
 tests_fuzz_fuzz_tls_hello_CFLAGS = $(AM_CFLAGS) $(FUZZ_PROTO_FLAGS)
 tests_fuzz_fuzz_tls_hello_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_PROTO_FLAGS)
+tests_fuzz_fuzz_quic_initial_SOURCES = tests/fuzz/fuzz_quic_initial.c \
+	$(supervisor_libproto_a_SOURCES)
+tests_fuzz_fuzz_quic_initial_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
+	$(FUZZ_PROTO_FLAGS)
+tests_fuzz_fuzz_quic_initial_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_PROTO_FLAGS)
+tests_fuzz_fuzz_quic_initial_LDADD = $(OPENSSL_LIBS)
 endif
