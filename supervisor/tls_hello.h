@@ -112,8 +112,9 @@ struct tls_hello_info {
  * struct tls_hello - reassembly state of one TCP stream's ClientHello
  * @ret:	sticky result: TLS_HELLO_NEED_MORE until the message is
  *		complete, then TLS_HELLO_DONE or a -errno
- * @consumed:	stream bytes used, up to the end of the ClientHello (bytes
- *		after it in the same read are not looked at)
+ * @consumed:	stream bytes used; with TLS_HELLO_DONE, exactly up to the
+ *		end of the ClientHello (bytes after it in the same read are
+ *		not looked at); meaningless after an error
  * @record_version: legacy_record_version of the first record
  * @rec_hdr:	the record header being read
  * @rec_hdr_len: bytes of it so far

@@ -95,7 +95,8 @@ static void fuzz_stream(const uint8_t *data, size_t size)
 	if (!size)
 		r2 = tls_hello_feed(&h2, data, 0);
 	FUZZ_CHECK(r1 == r2);
-	FUZZ_CHECK(h1.consumed == h2.consumed);
+	/* on errors, consumed only says how far we read: not compared */
+	FUZZ_CHECK(r1 < 0 || h1.consumed == h2.consumed);
 	if (r1 == TLS_HELLO_DONE)
 		FUZZ_CHECK(!memcmp(&h1.info, &h2.info, sizeof(info)));
 }
