@@ -50,3 +50,4 @@ tests_unit_check_dns_cache_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_dns_cache_LDADD = supervisor/libsupervisor.a supervisor/libdns.a \
 	$(CHECK_LIBS)
 include $(srcdir)/supervisor/proto.mk
+dist_man_MANS += supervisor/egress-supervise.1
