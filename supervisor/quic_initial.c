@@ -324,8 +324,7 @@ int quic_initial_header(const uint8_t *pkt, size_t len, struct quic_hdr *hdr)
 	if (hdr->type == QUIC_PKT_RETRY)
 		return -EBADMSG;
 	r.off = 5;
-	rd_u8(&r, &n);
-	if (n > QUIC_CID_MAX || rd_skip(&r, n))
+	if (rd_u8(&r, &n) || n > QUIC_CID_MAX || rd_skip(&r, n))
 		return -EBADMSG;
 	hdr->dcid = pkt + 6;
 	hdr->dcid_len = n;

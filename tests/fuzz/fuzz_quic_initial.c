@@ -69,7 +69,7 @@ static size_t seal(uint8_t *out, size_t room, int v, int d, uint64_t pn,
 {
 	const struct quic_keys *k = &keys[v][d];
 	uint8_t nonce[12], mask[16];
-	size_t n = 0, pn_off, i;
+	size_t n = 0, pn_off, i, copy = plen;
 	int outl;
 
 	if (plen < 16)
@@ -96,7 +96,7 @@ static size_t seal(uint8_t *out, size_t room, int v, int d, uint64_t pn,
 	for (i = 0; i < 8; i++)
 		nonce[11 - i] ^= (uint8_t)(pn >> (8 * i));
 	memset(out + n, 0, plen);
-	memcpy(out + n, payload, plen);
+	memcpy(out + n, payload, copy);
 	FUZZ_CHECK(EVP_EncryptInit_ex(gcm, EVP_aes_128_gcm(), NULL, k->key,
 				      nonce) == 1);
 	FUZZ_CHECK(EVP_EncryptUpdate(gcm, NULL, &outl, out, (int)n) == 1);
