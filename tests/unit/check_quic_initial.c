@@ -538,16 +538,20 @@ START_TEST(test_quic_initial_three_packets)
 }
 END_TEST
 
-/* Overlapping CRYPTO frames in one packet, 1-byte packet numbers */
+/*
+ * Overlapping CRYPTO frames, one packet each, with 1-byte packet numbers
+ * that wrap past 255 (RFC 9000 A.3), then an old packet retransmitted.
+ */
 START_TEST(test_quic_initial_overlap_and_pn)
 {
 	struct pkt p = { .version = QUIC_VERSION_1, .type = QUIC_PKT_INITIAL,
 			 .dcid = dcid_a, .dcid_len = sizeof(dcid_a),
 			 .pn_len = 1 };
+	static struct buf old;
 	unsigned int i;
 
-	ch_len = build_hello(ch, sizeof(ch), "pn.example", 600);
-	/* 300 packets, each with 8 bytes overlapping the previous */
+	ch_len = build_hello(ch, sizeof(ch), "pn.example", 1200);
+	/* each packet overlaps the previous one by 8 bytes */
 	for (i = 0; i * 4 < ch_len; i++) {
 		size_t from = i * 4, to = from + 12 < ch_len ? from + 12 :
 							      ch_len;
@@ -556,14 +560,56 @@ START_TEST(test_quic_initial_overlap_and_pn)
 		put8(&fr, 0x01);			/* PING */
 		crypto_frame(&fr, from, ch + from, to - from);
 		put8(&fr, 0x00);			/* PADDING */
-		p.pn = i;				/* wraps the 1 byte */
+		p.pn = i;				/* 1 byte: wraps */
 		build_packet(&dg, &p, &fr);
+		if (i == 250)
+			old = dg;
 		ck_assert_int_eq(quic_flow_feed(&flow, dg.b, dg.n),
 				 to == ch_len ? QUIC_FLOW_DONE :
 						QUIC_FLOW_NEED_MORE);
 		ck_assert_int_eq(flow.largest_pn, i);
 	}
+	ck_assert_uint_gt(i, 300);
 	ck_assert_str_eq(flow.hello.sni, "pn.example");
+	/* packet 250 again, its 0xfa read as 250, not 506 */
+	ck_assert_int_eq(quic_flow_feed(&flow, old.b, old.n), QUIC_FLOW_DONE);
+	ck_assert_int_eq(flow.largest_pn, i - 1);
+}
+END_TEST
+
+/* A jump ahead that a 1-byte packet number can still express */
+START_TEST(test_quic_initial_pn_jump)
+{
+	struct pkt p = { .version = QUIC_VERSION_2, .type = QUIC_PKT_INITIAL,
+			 .dcid = dcid_a, .dcid_len = sizeof(dcid_a),
+			 .pn = 415, .pn_len = 2 };
+
+	ch_len = build_hello(ch, sizeof(ch), "jump.example", 200);
+	crypto_frame(&fr, 0, ch, 100);
+	build_packet(&dg, &p, &fr);
+	ck_assert_int_eq(quic_flow_feed(&flow, dg.b, dg.n),
+			 QUIC_FLOW_NEED_MORE);
+	/* 517 = 0x205 sent as 0x05: expected 416, so 0x105 + 0x100 */
+	dg.n = fr.n = 0;
+	p.pn = 517;
+	p.pn_len = 1;
+	crypto_frame(&fr, 100, ch + 100, ch_len - 100);
+	build_packet(&dg, &p, &fr);
+	ck_assert_int_eq(quic_flow_feed(&flow, dg.b, dg.n), QUIC_FLOW_DONE);
+	ck_assert_int_eq(flow.largest_pn, 517);
+	ck_assert_str_eq(flow.hello.sni, "jump.example");
+}
+END_TEST
+
+/* An Initial with no frames at all: it decrypts, and is malformed */
+START_TEST(test_quic_initial_empty_payload)
+{
+	struct pkt p = { .version = QUIC_VERSION_1, .type = QUIC_PKT_INITIAL,
+			 .dcid = dcid_a, .dcid_len = sizeof(dcid_a),
+			 .pn_len = 4 };
+
+	build_packet(&dg, &p, &fr);
+	ck_assert_int_eq(quic_flow_feed(&flow, dg.b, dg.n), -EBADMSG);
 }
 END_TEST
 
@@ -1014,6 +1060,8 @@ static Suite *quic_initial_suite(void)
 	tcase_add_loop_test(tc, test_quic_initial_three_packets, 0,
 			    (int)ARRAY_SIZE(versions));
 	tcase_add_test(tc, test_quic_initial_overlap_and_pn);
+	tcase_add_test(tc, test_quic_initial_empty_payload);
+	tcase_add_test(tc, test_quic_initial_pn_jump);
 	tcase_add_test(tc, test_quic_initial_allowed_frames);
 	tcase_add_loop_test(tc, test_quic_initial_bad_frames, 0,
 			    (int)ARRAY_SIZE(bad_frames));

@@ -708,6 +708,12 @@ START_TEST(test_tls_hello_versions)
 			 TLS_HELLO_DONE);
 	ck_assert_uint_eq(h.info.nversions, TLS_VERSIONS_MAX);
 	ck_assert_uint_eq(h.info.version, 0x7f1c);	/* a draft */
+	/* an odd-sized list: the length byte of the extension's body */
+	build_hello(&msg, &(struct spec){ .versions = v13 });
+	ck_assert_uint_eq(msg.b[msg.n - 7], 6);
+	msg.b[msg.n - 7] = 5;
+	ck_assert_int_eq(tls_hello_parse_handshake(msg.b, msg.n, &h.info),
+			 -EBADMSG);
 }
 END_TEST
 
@@ -930,6 +936,20 @@ START_TEST(test_tls_hello_trailing_bytes)
 	ck_assert_uint_eq(h.consumed, sizeof(hello_python));
 	ck_assert_int_eq(tls_hello_feed(&h, buf, 10), TLS_HELLO_DONE);
 	ck_assert_uint_eq(h.consumed, sizeof(hello_python));
+
+	/* after the message inside its record: not read either */
+	build_hello(&msg, &(struct spec){ .names = one_name });
+	{
+		size_t mlen = msg.n;
+
+		putbytes(&msg, "\x0b\x00\x00\x00", 4);
+		frame(&stream, &msg, TLS_RECORD_MAX);
+		tls_hello_init(&h);
+		ck_assert_int_eq(tls_hello_feed(&h, stream.b, stream.n),
+				 TLS_HELLO_DONE);
+		ck_assert_uint_eq(h.consumed, 5 + mlen);
+		ck_assert_str_eq(h.info.sni, "allowed.example");
+	}
 
 	/* inside the message body: malformed */
 	build_hello(&msg, &(struct spec){ .names = one_name });
