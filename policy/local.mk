@@ -9,7 +9,8 @@ policy_libpolicy_a_SOURCES = \
 	policy/policy_load.c \
 	policy/policy_name.c \
 	policy/policy_print.c \
-	policy/policy_rule.c
+	policy/policy_rule.c \
+	policy/policy_unix.c
 policy_libpolicy_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 
 dist_man_MANS += policy/egress-supervise-policy.5
@@ -62,3 +63,9 @@ tests_fuzz_fuzz_policy_spec_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) \
 tests_fuzz_fuzz_policy_spec_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_POLICY_FLAGS)
 tests_fuzz_fuzz_policy_spec_LDADD = $(YAML_LIBS)
 endif
+
+check_PROGRAMS += tests/unit/check_policy_unix
+TESTS += tests/unit/check_policy_unix
+tests_unit_check_policy_unix_SOURCES = tests/unit/check_policy_unix.c
+tests_unit_check_policy_unix_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(YAML_CFLAGS)
+tests_unit_check_policy_unix_LDADD = policy/libpolicy.a $(YAML_LIBS) $(CHECK_LIBS)

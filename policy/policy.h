@@ -211,6 +211,27 @@ int policy_errno_parse(const char *name);
 const char *policy_errno_name(int err);	/* "EACCES" for unknown values */
 
 /**
+ * policy_unix_decide() - may CMD reach this AF_UNIX socket?
+ * @p:		the policy
+ * @name:	the socket's absolute path (symlinks resolved by the caller),
+ *		or "@name" for an abstract socket
+ * @d:		filled like policy_decide(): verdict, rule ("FILE:LINE" of
+ *		the unix list, "builtin", "default"), reason:
+ *		"unix_deny_rule"  a unix.deny glob matches
+ *		"unix_rule"	  a unix.allow glob matches
+ *		"engine_socket"	  a container engine or orchestration socket
+ *				  (docker, podman, containerd, cri-o,
+ *				  buildkit, kubelet) not in unix.allow
+ *		"abstract_socket" an abstract socket not in unix.allow
+ *		"unix_default"	  any other named socket: allowed
+ *
+ * Globs are fnmatch(3) patterns ('*' also matches '/').  Deny wins over
+ * allow; allow wins over the built-in list.  Audit mode applies.
+ */
+void policy_unix_decide(const struct policy *p, const char *name,
+			struct policy_decision *d);
+
+/**
  * policy_print() - write the normalized policy as YAML
  */
 void policy_print(const struct policy *p, FILE *out);

@@ -338,6 +338,12 @@ void policy_free(struct policy *p)
 		free(p->dns_upstream[i]);
 	free(p->dns_upstream);
 	free(p->dns_listen);
+	for (i = 0; i < p->n_unix_allow; i++)
+		free(p->unix_allow[i]);
+	free(p->unix_allow);
+	for (i = 0; i < p->n_unix_deny; i++)
+		free(p->unix_deny[i]);
+	free(p->unix_deny);
 	free(p->path);
 	free(p);
 }

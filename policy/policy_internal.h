@@ -180,6 +180,11 @@ struct policy {
 	struct policy_rule *rules;
 	size_t n_rules;
 	bool has_name_rules;
+	char **unix_allow;	/* path globs, "@name" globs for abstract */
+	size_t n_unix_allow;
+	char **unix_deny;
+	size_t n_unix_deny;
+	int unix_line_allow, unix_line_deny;	/* for the log's rule */
 };
 
 /* policy_name.c */

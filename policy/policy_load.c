@@ -1268,17 +1268,99 @@ static void load_dns(struct loader *l, yaml_node_t *n)
  * @l:		loader
  * @root:	the document's root node
  */
+/* One list of the unix section: absolute path globs or "@" abstract globs */
+static char **load_unix_list(struct loader *l, yaml_node_t *n,
+			     const char *what, size_t *count)
+{
+	yaml_node_item_t *it;
+	char **v;
+	size_t max;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		lerr(l, n, "'%s' is %s (expected a list of socket paths or "
+		     "@abstract names)", what, node_kind(n));
+		return NULL;
+	}
+	max = (size_t)(n->data.sequence.items.top -
+		       n->data.sequence.items.start);
+	v = calloc(max ? max : 1, sizeof(*v));
+	if (!v) {
+		l->nomem = true;
+		return NULL;
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *en = lnode(l, *it);
+		const char *e = en ? get_str(l, en, what,
+					     "a socket path or @name") : NULL;
+
+		if (!e)
+			continue;
+		if (e[0] != '/' && e[0] != '@') {
+			lerr(l, en, "'%s' in '%s' is neither an absolute path "
+			     "nor an abstract name (expected /path/to.sock, "
+			     "a glob like /run/*.sock, or @name)", e, what);
+			continue;
+		}
+		if (strlen(e) > 107) {
+			lerr(l, en, "'%s' in '%s' is longer than a socket "
+			     "address can be (expected at most 107 bytes)",
+			     e, what);
+			continue;
+		}
+		v[*count] = strdup(e);
+		if (!v[*count]) {
+			l->nomem = true;
+			continue;
+		}
+		(*count)++;
+	}
+	return v;
+}
+
+/**
+ * load_unix() - the unix mapping: which AF_UNIX sockets CMD may reach
+ * @l:		loader
+ * @n:		the mapping's node
+ */
+static void load_unix(struct loader *l, yaml_node_t *n)
+{
+	static const char *const keys[] = { "allow", "deny", NULL };
+	struct policy *p = l->p;
+	yaml_node_pair_t *a;
+
+	if (!check_mapping(l, n, "'unix'", keys))
+		return;
+	for (a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top;
+	     a++) {
+		const char *k = pair_key(l, a);
+		yaml_node_t *vn = lnode(l, a->value);
+
+		if (!vn || !k)
+			continue;
+		if (!strcmp(k, "allow") && !p->unix_allow) {
+			p->unix_line_allow = (int)vn->start_mark.line + 1;
+			p->unix_allow = load_unix_list(l, vn, "unix.allow",
+						       &p->n_unix_allow);
+		} else if (!strcmp(k, "deny") && !p->unix_deny) {
+			p->unix_line_deny = (int)vn->start_mark.line + 1;
+			p->unix_deny = load_unix_list(l, vn, "unix.deny",
+						      &p->n_unix_deny);
+		}
+	}
+}
+
 static void load_top(struct loader *l, yaml_node_t *root)
 {
 	static const char *const keys[] = {
 		"version", "mode", "default", "deny_errno", "dns",
-		"add_domains", "rules", NULL
+		"add_domains", "rules", "unix", NULL
 	};
 	static const char *const dflt_str[] = { "deny", "allow" };
 	struct policy *p = l->p;
 	bool have_version = false;
 	yaml_node_pair_t *a;
-	bool seen[7] = { false };
+	bool seen[8] = { false };
 
 	if (!check_mapping(l, root, "the policy", keys))
 		return;
@@ -1330,6 +1412,8 @@ static void load_top(struct loader *l, yaml_node_t *root)
 			load_add_domains(l, vn);
 		} else if (!strcmp(k, "rules")) {
 			load_rules(l, vn);
+		} else if (!strcmp(k, "unix")) {
+			load_unix(l, vn);
 		}
 	}
 	if (!have_version)

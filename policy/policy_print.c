@@ -135,6 +135,21 @@ static void print_rule(FILE *out, const struct policy_rule *r)
 			policy_action_str[r->path_default]);
 }
 
+static void print_list(FILE *out, const char *key, char *const *v, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	fprintf(out, "%s: [", key);
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", out);
+		print_quoted(out, v[i]);
+	}
+	fputs("]\n", out);
+}
+
 void policy_print(const struct policy *p, FILE *out)
 {
 	size_t i;
@@ -165,6 +180,11 @@ void policy_print(const struct policy *p, FILE *out)
 	fprintf(out, "\n  min_ttl: %u\n  max_ttl: %u\n  grace: %u\n"
 		"  deny_answer: %s\n", p->dns_min_ttl, p->dns_max_ttl,
 		p->dns_grace, policy_dns_deny_answer_str[p->dns_deny_answer]);
+	if (p->n_unix_allow || p->n_unix_deny) {
+		fputs("unix:\n", out);
+		print_list(out, "  allow", p->unix_allow, p->n_unix_allow);
+		print_list(out, "  deny", p->unix_deny, p->n_unix_deny);
+	}
 	if (!p->n_rules) {
 		fputs("rules: []\n", out);
 		return;

@@ -27,6 +27,7 @@
  */
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <seccomp.h>
@@ -349,43 +350,137 @@ static void as_target_end(const struct as_target *s)
 }
 
 /**
- * nc_unix_connect() - connect our duplicate to an AF_UNIX address
- *
- * Under the target's ids (as_target_begin()).  A relative path names a
- * file below the target's working directory, which is not ours: resolve it
- * there through /proc/PID/cwd.  Abstract and absolute names are the same
- * for us and the target (same network namespace; CMD's mount namespace
- * differs from ours only by its resolv.conf).
+ * struct unix_ctx - acting for a target on an AF_UNIX address
+ * @as:		the ids we took (as_target_begin())
+ * @here:	our working directory while in the target's, or -1
+ * @pathfd:	O_PATH fd of the socket file the decision was made on
  */
-static int nc_unix_connect(struct target *t, int fd, const struct sa_dest *d)
-{
-	const struct sockaddr_un *sun = (const struct sockaddr_un *)&d->emu;
-	bool relative = d->emu_len > offsetof(struct sockaddr_un, sun_path) &&
-			sun->sun_path[0] && sun->sun_path[0] != '/';
+struct unix_ctx {
 	struct as_target as;
-	char cwd[64];
-	int here = -1, ret;
+	int here;
+	int pathfd;
+};
 
-	ret = as_target_begin(t, &as);
+static void unix_leave(struct unix_ctx *u)
+{
+	if (u->pathfd >= 0)
+		close(u->pathfd);
+	if (u->here >= 0) {
+		if (fchdir(u->here))
+			log_warn("cannot return to our directory");
+		close(u->here);
+	}
+	as_target_end(&u->as);
+}
+
+/* The name an AF_UNIX address is decided by: "@..." for abstract */
+static void unix_name(const struct sockaddr_un *sun, socklen_t len,
+		      char *out, size_t size)
+{
+	size_t n = len - offsetof(struct sockaddr_un, sun_path), i, o = 0;
+
+	if (!sun->sun_path[0]) {
+		out[o++] = '@';
+		for (i = 1; i < n && o < size - 1; i++) {
+			unsigned char c = (unsigned char)sun->sun_path[i];
+
+			out[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+		}
+		out[o] = '\0';
+		return;
+	}
+	snprintf(out, size, "%.*s", (int)strnlen(sun->sun_path, n),
+		 sun->sun_path);
+}
+
+/**
+ * unix_enter() - decide an AF_UNIX destination, in the target's context
+ * @t:		target
+ * @event:	"connect" or "send", for the log
+ * @d:		the destination (SA_UNIX); a named one is rewritten to
+ *		/proc/self/fd/N of the socket file that was decided
+ * @u:		context to leave with unix_leave(), also on error
+ *
+ * Theory: the kernel resolves a socket path at connect time, so a path we
+ * checked could be swapped (rename, symlink) before it is used, and
+ * answering CONTINUE would let another thread change the path itself.
+ * Instead the path is opened once (O_PATH, symlinks followed, relative to
+ * the target's directory, under the target's ids), the file found is what
+ * is decided - its resolved path, and the literal path too - and the
+ * connect is made to that very inode through /proc/self/fd/N.  The peer
+ * then sees the target's ids (as_target_begin()).
+ *
+ * Return: 0 to go on, or -errno to answer (denials: the policy's errno)
+ */
+static int unix_enter(struct target *t, const char *event, struct sa_dest *d,
+		      struct unix_ctx *u)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&d->emu;
+	char name[sizeof(sun->sun_path) + 2], real[PATH_MAX], lit[PATH_MAX];
+	char link[64], cwd[64];
+	struct verdict v;
+	ssize_t n;
+	int ret;
+
+	u->here = -1;
+	u->pathfd = -1;
+	ret = as_target_begin(t, &u->as);
 	if (ret)
 		return ret == -EPERM ? -EACCES : ret;
-	if (relative) {
-		here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (d->emu_len <= offsetof(struct sockaddr_un, sun_path))
+		return 0;	/* unnamed: autobind, nothing to decide */
+
+	unix_name(sun, d->emu_len, name, sizeof(name));
+	if (name[0] == '@') {
+		verdict_decide_unix(t, event, name, NULL, &v);
+		return v.allow ? 0 : -v.err;
+	}
+
+	if (name[0] != '/') {
+		u->here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", t->pid);
-		if (here < 0 || chdir(cwd)) {
-			ret = -errno;
-			goto out;
-		}
+		if (u->here < 0 || chdir(cwd))
+			return -errno;
 	}
-	ret = connect(fd, (const struct sockaddr *)&d->emu, d->emu_len) ?
-		      -errno : 0;
-out:
-	if (here >= 0) {
-		if (fchdir(here))
-			log_warn("cannot return to our directory");
-		close(here);
-	}
-	as_target_end(&as);
+	u->pathfd = open(name, O_PATH | O_CLOEXEC);
+	if (u->pathfd < 0)
+		return -errno;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", u->pathfd);
+	n = readlink(link, real, sizeof(real) - 1);
+	if (n < 0)
+		return -errno;
+	real[n] = '\0';
+	if (name[0] != '/' && getcwd(lit, sizeof(lit)))
+		snprintf(lit + strlen(lit), sizeof(lit) - strlen(lit), "/%s",
+			 name);
+	else
+		snprintf(lit, sizeof(lit), "%s", name);
+
+	verdict_decide_unix(t, event, real, strcmp(real, lit) ? lit : NULL,
+			    &v);
+	if (!v.allow)
+		return -v.err;
+
+	memset(sun->sun_path, 0, sizeof(sun->sun_path));
+	memcpy(sun->sun_path, link, strlen(link));
+	d->emu_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+				 strlen(link) + 1);
+	return 0;
+}
+
+/**
+ * nc_unix_connect() - decide, and connect our duplicate to an AF_UNIX name
+ */
+static int nc_unix_connect(struct target *t, int fd, struct sa_dest *d)
+{
+	struct unix_ctx u;
+	int ret;
+
+	ret = unix_enter(t, "connect", d, &u);
+	if (!ret)
+		ret = connect(fd, (const struct sockaddr *)&d->emu,
+			      d->emu_len) ? -errno : 0;
+	unix_leave(&u);
 	return ret;
 }
 
@@ -695,14 +790,24 @@ static ssize_t nc_send_one(struct target *t, int dup,
 	}
 
 	if (si->family == AF_UNIX) {
-		struct as_target as;
+		struct unix_ctx u;
 
-		ret = as_target_begin(t, &as);
-		if (ret)
-			return ret == -EPERM ? -EACCES : ret;
-		n = sendmsg(dup, &m, a->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
-		ret = n < 0 ? -errno : 0;
-		as_target_end(&as);
+		if (d.kind == SA_UNIX) {
+			ret = unix_enter(t, "send", &d, &u);
+			m.msg_namelen = d.emu_len;
+		} else {
+			u.here = u.pathfd = -1;
+			ret = as_target_begin(t, &u.as);
+			if (ret == -EPERM)
+				ret = -EACCES;
+		}
+		n = -1;
+		if (!ret) {
+			n = sendmsg(dup, &m, a->flags | MSG_DONTWAIT |
+					     MSG_NOSIGNAL);
+			ret = n < 0 ? -errno : 0;
+		}
+		unix_leave(&u);
 	} else {
 		n = sendmsg(dup, &m, a->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 		ret = n < 0 ? -errno : 0;

@@ -73,6 +73,13 @@ static const char *verdict_human_reason(const char *reason)
 		       "multicast or translation prefix) not named by a rule";
 	if (!strcmp(reason, "unknown_ip"))
 		return "no DNS answer gave this address";
+	if (!strcmp(reason, "engine_socket"))
+		return "container engine socket (allow it by path in the "
+		       "policy's unix section)";
+	if (!strcmp(reason, "abstract_socket"))
+		return "abstract unix socket not allowed by the policy";
+	if (!strcmp(reason, "unix_deny_rule"))
+		return "a unix.deny entry matches";
 	if (!strcmp(reason, "dns_stub_down"))
 		return "the DNS stub is not running";
 	if (!strcmp(reason, "dns_over_tls"))
@@ -170,6 +177,54 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 		  n_names ? " (" : "", n_names ? names[0] : "",
 		  n_names ? ")" : "", t->pid, t->comm,
 		  verdict_human_reason(pd.reason ? pd.reason : "default"));
+}
+
+/**
+ * verdict_decide_unix() - decide an AF_UNIX destination, and log it
+ * @t:		who
+ * @event:	"connect" or "send"
+ * @name:	resolved socket path, or "@name" for an abstract socket
+ * @literal:	the path as CMD wrote it, when it differs (a symlink), or NULL;
+ *		it must pass too, so a link cannot launder a denied path
+ * @v:		result
+ */
+void verdict_decide_unix(struct target *t, const char *event,
+			 const char *name, const char *literal,
+			 struct verdict *v)
+{
+	struct policy_decision pd, pl;
+	struct log_line l;
+
+	policy_unix_decide(current, name, &pd);
+	if (literal && pd.verdict != POLICY_VERDICT_DENY) {
+		policy_unix_decide(current, literal, &pl);
+		if (pl.verdict != POLICY_VERDICT_ALLOW)
+			pd = pl;
+	}
+	v->allow = pd.verdict != POLICY_VERDICT_DENY;
+	v->err = deny_errno_override ? deny_errno_override
+				     : policy_deny_errno(current);
+	v->dns_redirect = false;
+
+	log_begin(&l, event);
+	log_str(&l, "verdict", policy_verdict_str[pd.verdict]);
+	log_int(&l, "pid", t->pid);
+	log_str(&l, "comm", t->comm);
+	log_str(&l, "proto", "unix");
+	log_str(&l, "dst", name);
+	if (literal)
+		log_str(&l, "path", literal);
+	log_str(&l, "rule", pd.rule);
+	log_str(&l, "reason", pd.reason);
+	if (!v->allow)
+		log_str(&l, "errno", util_errno_name(v->err));
+	log_end(&l);
+
+	if (pd.verdict == POLICY_VERDICT_ALLOW)
+		return;
+	log_human("%s unix %s pid %d (%s): %s",
+		  pd.verdict == POLICY_VERDICT_AUDIT ? "AUDIT" : "DENY", name,
+		  t->pid, t->comm, verdict_human_reason(pd.reason));
 }
 
 /**

@@ -29,6 +29,9 @@ void verdict_set_deny_errno(int err);	/* --deny-errno; 0: the policy's */
 void verdict_decide(struct target *t, const char *event, int sock_type,
 		    int sock_proto, const struct sa_dest *d,
 		    struct verdict *v);
+void verdict_decide_unix(struct target *t, const char *event,
+			 const char *name, const char *literal,
+			 struct verdict *v);
 void verdict_log_socket(struct target *t, int family, int type, int proto,
 			bool allow, int err, const char *reason);
 

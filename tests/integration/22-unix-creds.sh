@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# 22-unix-creds.sh - unix sockets connected and sent to by the supervisor
-# carry CMD's credentials, never the supervisor's (no confused deputy)
+# 22-unix-creds.sh - unix sockets: connected and sent to by the supervisor
+# with CMD's credentials, never the supervisor's (no confused deputy);
+# container engine sockets and abstract sockets denied unless the policy
+# allows them; a path swapped after the check cannot redirect a connect
 . "$(dirname "$0")/lib.sh"
 
 require_root
@@ -92,5 +94,100 @@ sleep 0.3
 file_like "$T/seen" "^stream uid=65534 gid=65534" "--user: SO_PEERCRED shows CMD's uid and gid"
 file_like "$T/seen" "^dgram uid=65534 gid=65534" "--user: SCM_CREDENTIALS (SO_PASSCRED) shows CMD's uid and gid"
 file_unlike "$T/seen" "uid=0 " "--user: the server never saw uid 0"
+
+# --- engine sockets, abstract sockets, symlinks, swaps
+mkdir -p "$T/run/docker" "$T/mnt"
+cat >"$T/engine.py" <<-'PY'
+	import os, socket, sys, select
+	paths = sys.argv[2:]
+	socks = []
+	for p in paths:
+	    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	    if p.startswith("@"):
+	        s.bind("\0" + p[1:])
+	    else:
+	        s.bind(p); os.chmod(p, 0o666)
+	    s.listen(64); socks.append(s)
+	open(sys.argv[1], "w").close()
+	log = open(sys.argv[1] + ".log", "a", buffering=1)
+	while True:
+	    r, _, _ = select.select(socks, [], [])
+	    for s in r:
+	        c, _ = s.accept(); log.write("accept %s\n" % paths[socks.index(s)]); c.close()
+PY
+ENG=$T/mnt/docker.sock
+python3 "$T/engine.py" "$T/eng.ready" "$ENG" "$T/app.sock" "@es-abstract-$$" >"$T/eng.out" 2>&1 &
+eng=$!
+trap 'kill $srv $eng 2>/dev/null; _world_cleanup' EXIT
+for i in $(seq 50); do [ -e "$T/eng.ready" ] && break; sleep 0.1; done
+ln -s "$ENG" "$T/innocent.sock"
+
+cat >"$T/ucli.py" <<-'PY'
+	import socket, sys, errno
+	for p in sys.argv[1:]:
+	    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	    try:
+	        s.connect("\0" + p[1:] if p.startswith("@") else p); print(p, "OK")
+	    except OSError as e:
+	        print(p, errno.errorcode.get(e.errno, e.errno))
+PY
+: >"$T/eng.ready.log"
+"$ES_BIN" --log "$T/u.json" -- python3 "$T/ucli.py" "$ENG" "$T/app.sock" "@es-abstract-$$" "$T/innocent.sock" >"$T/u.out" 2>"$T/u.err"
+file_like "$T/u.out" "^$ENG EACCES" "a mounted docker.sock is denied"
+file_like "$T/u.out" "^$T/app.sock OK" "an ordinary socket is allowed"
+file_like "$T/u.out" "^@es-abstract-$$ EACCES" "an abstract socket is denied by default"
+file_like "$T/u.out" "^$T/innocent.sock EACCES" "a symlink to docker.sock is denied too"
+file_like "$T/u.json" '"proto":"unix".*"reason":"engine_socket"' "the denial is logged with its reason"
+file_like "$T/u.err" "DENY unix $ENG" "and one human line names the path"
+sleep 0.3
+is "$(grep -c "accept $ENG" "$T/eng.ready.log")" 0 "the engine socket saw no connection"
+
+cat >"$T/allow.yaml" <<-YAML
+	version: 1
+	unix:
+	  allow: [$ENG, "@es-abstract-*"]
+YAML
+"$ES_BIN" --policy "$T/allow.yaml" --log /dev/null -- python3 "$T/ucli.py" "$ENG" "@es-abstract-$$" >"$T/ua.out" 2>&1
+file_like "$T/ua.out" "^$ENG OK" "unix.allow opens the engine socket explicitly"
+file_like "$T/ua.out" "^@es-abstract-$$ OK" "unix.allow opens abstract sockets by name"
+
+# A thread swaps a symlink between an allowed socket and docker.sock while
+# the main thread connects through it: the engine must never be reached
+cat >"$T/swap.py" <<-'PY'
+	import os, socket, sys, threading, errno
+	d, eng, app = sys.argv[1:4]
+	link = d + "/swap.sock"
+	stop = False
+	def flip():
+	    i = 0
+	    while not stop:
+	        tmp = d + "/swap.tmp"
+	        try: os.unlink(tmp)
+	        except FileNotFoundError: pass
+	        os.symlink(eng if i % 2 else app, tmp); os.rename(tmp, link); i += 1
+	threading.Thread(target=flip, daemon=True).start()
+	ok = den = 0
+	for i in range(2000):
+	    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	    try:
+	        s.connect(link); ok += 1
+	    except OSError as e:
+	        den += 1
+	    s.close()
+	stop = True
+	print("swap ok=%d denied=%d" % (ok, den))
+PY
+: >"$T/eng.ready.log"
+"$ES_BIN" --log /dev/null -- python3 "$T/swap.py" "$T" "$ENG" "$T/app.sock" >"$T/sw.out" 2>&1
+file_like "$T/sw.out" "^swap ok=[1-9][0-9]* denied=[1-9]" "the race ran (some connects allowed, some denied)"
+sleep 0.3
+is "$(grep -c "accept $ENG" "$T/eng.ready.log")" 0 "swapping the path after the check never reached the engine socket"
+python3 "$T/swap.py" "$T" "$ENG" "$T/app.sock" >/dev/null 2>&1
+sleep 0.3
+if [ "$(grep -c "accept $ENG" "$T/eng.ready.log")" -gt 0 ]; then
+	ok "without the supervisor the same race reaches the engine (the oracle works)"
+else
+	not_ok "without the supervisor the same race reaches the engine (the oracle works)"
+fi
 
 done_testing
