@@ -37,6 +37,7 @@
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -490,6 +491,7 @@ static int op_race(const char *what, const char *a_dst, const char *d_dst,
  * the datagram to DENIED undecided ("a connected stream ignores the
  * address"). */
 static int swap_a, swap_b;
+static atomic_long swaps;
 
 static void *swapper(void *arg)
 {
@@ -497,6 +499,7 @@ static void *swapper(void *arg)
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		dup2(swap_a, 100);
 		dup2(swap_b, 100);
+		atomic_fetch_add_explicit(&swaps, 1, memory_order_relaxed);
 	}
 	return NULL;
 }
@@ -505,7 +508,8 @@ static int op_dup2_race(const char *a_dst, const char *d_dst, long n)
 {
 	struct sockaddr_storage sa, sd;
 	socklen_t la = parse_sa(a_dst, &sa), ld = parse_sa(d_dst, &sd);
-	long ok = 0, errs[256] = { 0 };
+	long ok = 0, errs[256] = { 0 }, i;
+	struct timespec t0;
 	pthread_t t;
 
 	swap_a = socket(AF_INET, SOCK_STREAM, 0);
@@ -513,17 +517,28 @@ static int op_dup2_race(const char *a_dst, const char *d_dst, long n)
 		return 1;
 	swap_b = socket(AF_INET, SOCK_DGRAM, 0);
 	dup2(swap_b, 100);
+	/* once before the race, so that the run without the supervisor
+	 * surely reaches DENIED whatever the scheduler does */
+	say("sendto-udp-before-race", sendto(100, "adv-dup2\n", 9, 0,
+					     (struct sockaddr *)&sd, ld));
 	pthread_create(&t, NULL, swapper, NULL);
-	for (long i = 0; i < n; i++) {
+	/* n tries at least, and on until the swapper has really run (a busy
+	 * machine may leave it preempted with fd 100 = TCP all along) */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n || (atomic_load(&swaps) < n / 2 &&
+			      ms_since(&t0) < 5000); i++) {
 		if (sendto(100, "adv-dup2\n", 9, MSG_NOSIGNAL,
 			   (struct sockaddr *)&sd, ld) >= 0)
 			ok++;
 		else
 			errs[errno & 255]++;
+		if (i >= n)
+			sched_yield();
 	}
 	atomic_store(&stop, 1);
 	pthread_join(t, NULL);
-	tally("dup2", n, ok, errs);
+	tally("dup2", i, ok, errs);
+	printf("dup2 swaps=%ld\n", atomic_load(&swaps));
 	return 0;
 }
 
