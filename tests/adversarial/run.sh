@@ -198,7 +198,7 @@ attack() {
 	local id=$1 desc=$2 host=$3 want=$4 got base far
 	shift 4
 	[ -n "$ADV_ONLY" ] && ! [[ $id =~ $ADV_ONLY ]] && {
-		unset BASE BASE_WANT NOBASE WANT_RC SUP POST_SLEEP LOG_WANT DEFEAT ZERO CLEANUP SOME; return; }
+		unset BASE BASE_WANT NOBASE WANT_RC SUP POST_SLEEP LOG_WANT DEFEAT ZERO CLEANUP SOME KNOWN; return; }
 	local sup=("${SUP_DEFAULT[@]}")
 	[ ${#SUP[@]} -gt 0 ] && sup=("${SUP[@]}")
 
@@ -217,14 +217,14 @@ attack() {
 		if [ "${base:-0}" -eq 0 ]; then
 			verdict "$id" "$desc" broken "baseline: without the supervisor $host saw nothing"
 			RC=base; show "$id.base"
-			unset BASE BASE_WANT NOBASE WANT_RC SUP POST_SLEEP LOG_WANT DEFEAT ZERO CLEANUP SOME
+			unset BASE BASE_WANT NOBASE WANT_RC SUP POST_SLEEP LOG_WANT DEFEAT ZERO CLEANUP SOME KNOWN
 			return
 		fi
 	fi
 	if [ -n "$BASE_WANT" ] && ! want_match "$id.base" "$BASE_WANT"; then
 		verdict "$id" "$desc" broken "baseline output does not match '$BASE_WANT'"
 		show "$id.base"
-		unset BASE BASE_WANT NOBASE WANT_RC SUP POST_SLEEP LOG_WANT DEFEAT ZERO CLEANUP SOME
+		unset BASE BASE_WANT NOBASE WANT_RC SUP POST_SLEEP LOG_WANT DEFEAT ZERO CLEANUP SOME KNOWN
 		return
 	fi
 
@@ -239,7 +239,9 @@ attack() {
 	for z in $ZERO; do
 		zn=$((zn + $(count "$z")))
 	done
-	if [ "${far:-0}" -gt 0 ] || [ "${got:-0}" -gt 0 ] || [ $zn -gt 0 ]; then
+	if [ -n "$KNOWN" ] && { [ "${far:-0}" -gt 0 ] || [ "${got:-0}" -gt 0 ]; }; then
+		verdict "$id" "$desc" todo "$host saw ${far:-0} packets: $KNOWN"
+	elif [ "${far:-0}" -gt 0 ] || [ "${got:-0}" -gt 0 ] || [ $zn -gt 0 ]; then
 		verdict "$id" "$desc" escaped "under the supervisor $host saw ${far:-0}$([ "$host" != h20 ] && echo ", h20 saw ${got:-0}") packets${ZERO:+, $ZERO saw $zn}"
 		show "$id"
 	elif [ -n "$DEFEAT" ] && want_match "$id" "$DEFEAT"; then
@@ -260,7 +262,7 @@ attack() {
 	else
 		verdict "$id" "$desc${NOBASE:+ (no far-side baseline: $NOBASE)}" blocked
 	fi
-	unset BASE BASE_WANT NOBASE WANT_RC SUP POST_SLEEP LOG_WANT DEFEAT ZERO CLEANUP SOME
+	unset BASE BASE_WANT NOBASE WANT_RC SUP POST_SLEEP LOG_WANT DEFEAT ZERO CLEANUP SOME KNOWN
 }
 
 # ============================================================ cases
@@ -794,6 +796,19 @@ if [ -z "$ADV_ONLY" ] || [[ scm-credentials =~ $ADV_ONLY ]]; then
 		show cred
 	fi
 fi
+
+# ------------------------------------------------------------ loopback
+# An unfiltered forwarder on 127.0.0.1:8080 to the denied host (a sidecar
+# proxy, a port forward). SECURITY-CHECKLIST.md wants loopback other than
+# the stub/relay denied unless a rule names it; README and
+# egress-supervise-policy(5) say loopback is always allowed. Reported as a
+# known limit (TODO) until one of the two changes.
+"${IN_WORLD[@]}" socat TCP-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork TCP:$D:22 >"$T/lo-socat.log" 2>&1 &
+_world_pids="$_world_pids $!"
+sleep 0.3
+KNOWN="loopback is always allowed (README, egress-supervise-policy(5)); the checklist wants it denied unless named" \
+attack loopback-forwarder "connect to an unfiltered forwarder on 127.0.0.1 (to the denied host): denied unless a rule names loopback" \
+	h20 "EACCES" "$NET" tcp 127.0.0.1:8080
 
 # ============================================================ summary
 sum="adversarial: $n_tech techniques, $n_blocked blocked, $n_escaped escaped"
