@@ -650,6 +650,56 @@ START_TEST(test_quic_initial_overlap_and_pn)
 }
 END_TEST
 
+/*
+ * Chrome's "chaos protection": the ClientHello cut into many CRYPTO
+ * frames in shuffled order, with PING and PADDING between them, in one
+ * packet, and the same pieces spread over two datagrams.
+ */
+START_TEST(test_quic_initial_shuffled_frames)
+{
+	struct pkt p = { .version = QUIC_VERSION_1, .type = QUIC_PKT_INITIAL,
+			 .dcid = dcid_a, .dcid_len = sizeof(dcid_a),
+			 .size = 1250 };
+	size_t piece = 37, npieces, i, k;
+
+	ch_len = build_hello(ch, sizeof(ch), "chaos.example", 500);
+	npieces = (ch_len + piece - 1) / piece;
+	for (i = 0; i < npieces; i++) {
+		/* a fixed permutation: multiply by a unit modulo npieces */
+		size_t from, to;
+
+		k = (i * 7 + 3) % npieces;
+		from = k * piece;
+		to = from + piece < ch_len ? from + piece : ch_len;
+		crypto_frame(&fr, from, ch + from, to - from);
+		put8(&fr, i % 2 ? 0x01 : 0x00);
+	}
+	ck_assert_uint_ne(npieces % 7, 0);
+	build_packet(&dg, &p, &fr);
+	ck_assert_int_eq(quic_flow_feed(&flow, dg.b, dg.n), QUIC_FLOW_DONE);
+	ck_assert_str_eq(flow.hello.sni, "chaos.example");
+
+	/* the odd pieces first, then the even ones */
+	quic_flow_free(&flow);
+	setup();
+	for (k = 0; k < 2; k++) {
+		fr.n = dg.n = 0;
+		for (i = 1 - k; i < npieces; i += 2) {
+			size_t from = i * piece;
+			size_t to = from + piece < ch_len ? from + piece :
+							    ch_len;
+
+			crypto_frame(&fr, from, ch + from, to - from);
+		}
+		p.pn = k;
+		build_packet(&dg, &p, &fr);
+		ck_assert_int_eq(quic_flow_feed(&flow, dg.b, dg.n),
+				 k ? QUIC_FLOW_DONE : QUIC_FLOW_NEED_MORE);
+	}
+	ck_assert_str_eq(flow.hello.sni, "chaos.example");
+}
+END_TEST
+
 /* A jump ahead that a 1-byte packet number can still express */
 START_TEST(test_quic_initial_pn_jump)
 {
@@ -1136,6 +1186,7 @@ static Suite *quic_initial_suite(void)
 	tcase_add_test(tc, test_quic_initial_overlap_and_pn);
 	tcase_add_test(tc, test_quic_initial_empty_payload);
 	tcase_add_test(tc, test_quic_initial_pn_jump);
+	tcase_add_test(tc, test_quic_initial_shuffled_frames);
 	tcase_add_test(tc, test_quic_initial_allowed_frames);
 	tcase_add_loop_test(tc, test_quic_initial_bad_frames, 0,
 			    (int)ARRAY_SIZE(bad_frames));
