@@ -525,6 +525,26 @@ flood_case() {	# flood_case ID N
 flood_case blackhole-flood-500 500
 flood_case blackhole-flood-1100 1100
 
+# The supervisor performs AF_UNIX connects itself: a blocking connect to a
+# listener whose backlog is full must not block its loop. CMD fills a
+# backlog-0 listener of its own, then another process connects out.
+cat >"$T/fill.py" <<-'PY'
+	import socket, sys
+	l = socket.socket(socket.AF_UNIX); l.bind(sys.argv[1]); l.listen(0)
+	cs = []
+	for i in range(4):
+	    c = socket.socket(socket.AF_UNIX)
+	    try:
+	        c.connect(sys.argv[1]); cs.append(c); print("unix-fill", i, "OK", flush=True)
+	    except OSError as e:
+	        print("unix-fill", i, e.__class__.__name__, flush=True)
+PY
+NOBASE="a stall has no far side; the allowed connect's time is the oracle" \
+DEFEAT="^(connect $A:22 (E[A-Z]+|OK ms=[0-9]{4,})|probe-rc [1-9])" \
+attack unix-backlog-stall "blocking AF_UNIX connects to a full backlog; another process connects to the allowed host at once" \
+	- "^connect $A:22 OK ms=" \
+	sh -c "rm -f '$T/fill.sock'; python3 '$T/fill.py' '$T/fill.sock' & sleep 1; timeout 8 '$NET' -T tcp $A:22; echo probe-rc \$?; kill \$! 2>/dev/null"
+
 # ------------------------------------------------------------ policy semantics
 SUP=(--policy "$T/names.yaml")
 attack dns-other-server-udp \
