@@ -400,6 +400,8 @@ struct race {
 	uint64_t a, b;
 };
 
+static atomic_long flips;
+
 static void *flipper(void *arg)
 {
 	struct race *r = arg;
@@ -407,6 +409,7 @@ static void *flipper(void *arg)
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		*r->word = r->b;
 		*r->word = r->a;
+		atomic_fetch_add_explicit(&flips, 1, memory_order_relaxed);
 	}
 	return NULL;
 }
@@ -430,8 +433,9 @@ static int op_race(const char *what, const char *a_dst, const char *d_dst,
 	static struct iovec iov = { .iov_base = "adv-race\n", .iov_len = 9 };
 	static struct msghdr m;
 	struct race r;
+	struct timespec t0;
 	pthread_t t;
-	long ok = 0, errs[256] = { 0 };
+	long ok = 0, errs[256] = { 0 }, i;
 	socklen_t l = parse_sa(a_dst, &sa_a);
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
 
@@ -472,16 +476,26 @@ static int op_race(const char *what, const char *a_dst, const char *d_dst,
 	} else {
 		die_usage();
 	}
+	/* once in the bad state before the race, so that the run without
+	 * the supervisor surely shows the bad state's effect */
+	*r.word = r.b;
+	say("sendmsg-bad-state-before-race", sendmsg(s, &m, 0));
+	*r.word = r.a;
 	pthread_create(&t, NULL, flipper, &r);
-	for (long i = 0; i < n; i++) {
+	/* n tries at least, and on until the flipper has really run */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n || (atomic_load(&flips) < n / 2 &&
+			      ms_since(&t0) < 5000); i++) {
 		if (sendmsg(s, &m, 0) >= 0)
 			ok++;
 		else
 			errs[errno & 255]++;
+		if (i >= n)
+			sched_yield();
 	}
 	atomic_store(&stop, 1);
 	pthread_join(t, NULL);
-	tally(what, n, ok, errs);
+	tally(what, i, ok, errs);
 	return 0;
 }
 
