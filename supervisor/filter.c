@@ -24,7 +24,8 @@
  * - seccomp(2) with SECCOMP_FILTER_FLAG_NEW_LISTENER fails with EPERM: a
  *   listener installed by CMD would receive CMD's notifications before
  *   ours and could answer them with CONTINUE;
- * - userfaultfd fails with EPERM: it could stall the supervisor's reads.
+ * - userfaultfd, and USERFAULTFD_IOC_NEW on /dev/userfaultfd, fail with
+ *   EPERM: a page that faults forever would stall the supervisor's reads.
  *
  * Integer arguments are compared on their low 32 bits (MASKED_EQ with
  * 0xffffffff) where the kernel reads an int, so garbage in the upper half
@@ -40,12 +41,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "filter.h"
+
+#ifndef USERFAULTFD_IOC_NEW
+#define USERFAULTFD_IOC_NEW	_IO(0xAA, 0x00)
+#endif
 #include "util.h"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
@@ -121,6 +127,10 @@ static int filter_rules_self(scmp_filter_ctx ctx, pid_t sup)
 					SECCOMP_FILTER_FLAG_NEW_LISTENER,
 					SECCOMP_FILTER_FLAG_NEW_LISTENER));
 	ret |= seccomp_rule_add(ctx, eperm, SCMP_SYS(userfaultfd), 0);
+	/* the same through /dev/userfaultfd (Linux 6.1) */
+	ret |= seccomp_rule_add(ctx, eperm, SCMP_SYS(ioctl), 1,
+				SCMP_A1(SCMP_CMP_MASKED_EQ,
+					INT32(USERFAULTFD_IOC_NEW)));
 	return ret;
 }
 

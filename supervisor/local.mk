@@ -18,7 +18,8 @@ supervisor_libsupervisor_a_SOURCES = \
 	supervisor/verdict.c supervisor/verdict.h \
 	supervisor/dns_stub.c supervisor/dns_stub.h \
 	supervisor/dns_cache.c supervisor/dns_cache.h \
-	supervisor/resolvconf.c supervisor/resolvconf.h
+	supervisor/resolvconf.c supervisor/resolvconf.h \
+	supervisor/privs.c supervisor/privs.h
 supervisor_libsupervisor_a_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 supervisor_libsupervisor_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
 	$(CARES_CFLAGS)

@@ -18,6 +18,7 @@
 #include "netcall.h"
 #include "notify.h"
 #include "policy.h"
+#include "privs.h"
 #include "reaper.h"
 #include "resolvconf.h"
 #include "spawn.h"
@@ -363,7 +364,7 @@ int main(int argc, char **argv)
 	if (ret)
 		die("building the seccomp filter: %s", strerror(-ret));
 	if ((ret = loop_init()) || (ret = reaper_init(&old_mask)) ||
-	    (ret = netcall_init()))
+	    (ret = netcall_init()) || (ret = privs_init()))
 		die("setting up: %s", strerror(-ret));
 	target_init();
 	reaper_on_hup(reload_policy);

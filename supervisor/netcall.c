@@ -14,8 +14,8 @@
  *      protocol from the object itself, not from the fd number;
  *   4. read the destination the way the kernel would (sockaddr_canon()),
  *      decide, and log;
- *   5. perform the call on the duplicate with our copy, and answer with
- *      the kernel's result.
+ *   5. perform the call on the duplicate with our copy, without our
+ *      capabilities (privs.c), and answer with the kernel's result.
  *
  * Nothing that was read from the target is ever answered with CONTINUE:
  * another thread could rewrite it between our check and the kernel's read.
@@ -46,6 +46,7 @@
 #include "netcall.h"
 #include "notify.h"
 #include "policy.h"
+#include "privs.h"
 #include "sockaddr.h"
 #include "target.h"
 #include "util.h"
@@ -477,9 +478,12 @@ static int nc_unix_connect(struct target *t, int fd, struct sa_dest *d)
 	int ret;
 
 	ret = unix_enter(t, "connect", d, &u);
-	if (!ret)
+	if (!ret) {
+		privs_drop();
 		ret = connect(fd, (const struct sockaddr *)&d->emu,
 			      d->emu_len) ? -errno : 0;
+		privs_raise();
+	}
 	unix_leave(&u);
 	return ret;
 }
@@ -570,8 +574,10 @@ static void nc_connect(const struct seccomp_notif *req, struct target *t)
 
 	/* Only a stream connect can wait: others complete at once */
 	if (si.type != SOCK_STREAM || si.nonblock) {
+		privs_drop();
 		ret = connect(dup, (const struct sockaddr *)&d.emu,
 			      d.emu_len) ? -errno : 0;
+		privs_raise();
 		notify_respond(req->id, 0, -ret);
 		return;
 	}
@@ -581,8 +587,10 @@ static void nc_connect(const struct seccomp_notif *req, struct target *t)
 		notify_respond(req->id, 0, errno);
 		return;
 	}
+	privs_drop();
 	ret = connect(dup, (const struct sockaddr *)&d.emu, d.emu_len) ?
 		      -errno : 0;
+	privs_raise();
 	if (ret == -EINPROGRESS)
 		ret = nc_connect_done(dup);
 	if (ret == -EINPROGRESS) {
@@ -803,14 +811,18 @@ static ssize_t nc_send_one(struct target *t, int dup,
 		}
 		n = -1;
 		if (!ret) {
+			privs_drop();
 			n = sendmsg(dup, &m, a->flags | MSG_DONTWAIT |
 					     MSG_NOSIGNAL);
 			ret = n < 0 ? -errno : 0;
+			privs_raise();
 		}
 		unix_leave(&u);
 	} else {
+		privs_drop();
 		n = sendmsg(dup, &m, a->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 		ret = n < 0 ? -errno : 0;
+		privs_raise();
 	}
 	if (n < 0) {
 		/* The kernel would have sent SIGPIPE to the caller */

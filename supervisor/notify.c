@@ -18,7 +18,7 @@
  *   from the start: memory read, decision, send.  Re-reading is safe: what
  *   is sent is always what was decided.
  *
- * Slots are bounded, globally and per thread; a slot whose notification is
+ * Slots are bounded, globally and per process; a slot whose notification is
  * no longer valid (the target died) is released by notify_timer().  With
  * WAIT_KILLABLE_RECV the target cannot be interrupted by a non-fatal signal
  * while we hold its notification, so no call is ever performed twice.
@@ -47,7 +47,7 @@
 #endif
 
 #define PENDING_MAX		8192
-#define PENDING_PER_TARGET	512
+#define PENDING_PER_PROCESS	1024
 
 enum pending_state {
 	PENDING_FREE,
@@ -158,12 +158,12 @@ void notify_handler(uint32_t events)
 	netcall_dispatch(req_buf);
 }
 
-static struct pending *pending_get(struct target *t)
+static struct pending *pending_get(void)
 {
 	static unsigned int hint;
 	unsigned int i;
 
-	if (pending_used >= PENDING_MAX || t->pending >= PENDING_PER_TARGET)
+	if (pending_used >= PENDING_MAX)
 		return NULL;
 	for (i = 0; i < PENDING_MAX; i++) {
 		unsigned int n = (hint + i) % PENDING_MAX;
@@ -187,14 +187,17 @@ static int pending_add(struct pending *p, enum pending_state state,
 	};
 	int ret;
 
+	if (!target_pending_get(t, PENDING_PER_PROCESS))
+		return -EAGAIN;
 	ret = loop_add(dupfd, EPOLLOUT | EPOLLERR | EPOLLHUP, ref);
-	if (ret)
+	if (ret) {
+		target_pending_put(t);
 		return ret;
+	}
 	p->state = state;
 	p->req = *req;
 	p->t = t;
 	p->dupfd = dupfd;
-	t->pending++;
 	pending_used++;
 	return 0;
 }
@@ -204,7 +207,7 @@ static void pending_release(struct pending *p)
 	loop_del(p->dupfd);
 	close(p->dupfd);
 	p->dupfd = -1;
-	p->t->pending--;
+	target_pending_put(p->t);
 	pending_used--;
 	p->state = PENDING_FREE;
 }
@@ -222,7 +225,7 @@ static void pending_release(struct pending *p)
 int notify_pend_connect(const struct seccomp_notif *req, struct target *t,
 			int dupfd, int saved_flags)
 {
-	struct pending *p = pending_get(t);
+	struct pending *p = pending_get();
 	int ret;
 
 	if (!p)
@@ -239,7 +242,7 @@ int notify_pend_connect(const struct seccomp_notif *req, struct target *t,
 int notify_pend_rerun(const struct seccomp_notif *req, struct target *t,
 		      int dupfd)
 {
-	struct pending *p = pending_get(t);
+	struct pending *p = pending_get();
 
 	if (!p)
 		return -EAGAIN;

@@ -28,9 +28,14 @@
 #define PIDFD_THREAD	O_EXCL
 #endif
 
-#define TARGET_SLOTS	1024
+#define TARGET_SLOTS	16384
+#define TARGET_WINDOW	16	/* slots probed from a thread's home slot */
+#define TGID_SLOTS	4096
 
 static struct target targets[TARGET_SLOTS];
+/* Pending calls per process (thread group); ids that share a slot share a
+ * count, which only makes the bound stricter for them */
+static unsigned int tgid_pending[TGID_SLOTS];
 static int pidfd_thread_ok = 1;
 
 void target_init(void)
@@ -116,26 +121,35 @@ static void target_reset(struct target *t)
 	t->pidfd = -1;
 	t->memfd = -1;
 	t->pid = 0;
-	t->pending = 0;
+	t->tgid = 0;
 }
 
 /**
  * target_get() - the cached handle for a thread, opening one if needed
  * @pid:	thread id from the notification
  *
- * A slot still holding another thread with pending calls is not taken
- * over; the caller then gets NULL and answers the call with EAGAIN.
+ * Threads are looked up in a window of slots from their home slot, so
+ * that many threads with calls in flight (which keep their slot) cannot
+ * crowd out other processes.  Only when every slot of the window is busy
+ * does the caller get NULL, and answers the call with EAGAIN.
  *
  * Return: handle, or NULL
  */
 struct target *target_get(pid_t pid)
 {
-	struct target *t = &targets[(unsigned int)pid % TARGET_SLOTS];
+	unsigned int home = (unsigned int)pid % TARGET_SLOTS, i;
+	struct target *t = NULL;
 	int fd;
 
-	if (t->pid == pid && t->pidfd >= 0)
-		return t;
-	if (t->pid && t->pending)
+	for (i = 0; i < TARGET_WINDOW; i++) {
+		struct target *c = &targets[(home + i) % TARGET_SLOTS];
+
+		if (c->pid == pid && c->pidfd >= 0)
+			return c;
+		if (!t && !c->pending)
+			t = c;
+	}
+	if (!t)
 		return NULL;
 	target_reset(t);
 	fd = target_pidfd_open(pid);
@@ -143,8 +157,38 @@ struct target *target_get(pid_t pid)
 		return NULL;
 	t->pid = pid;
 	t->pidfd = fd;
+	t->tgid = target_tgid(pid);
+	if (t->tgid <= 0)
+		t->tgid = pid;
 	target_comm(t);
 	return t;
+}
+
+/**
+ * target_pending_get() - count a call in flight, within the bounds
+ * @t:		target
+ * @max:	bound for one process (all its threads)
+ *
+ * Return: true if counted; false: over the bound, the call is refused
+ */
+bool target_pending_get(struct target *t, unsigned int max)
+{
+	unsigned int *n = &tgid_pending[(unsigned int)t->tgid % TGID_SLOTS];
+
+	if (*n >= max)
+		return false;
+	(*n)++;
+	t->pending++;
+	return true;
+}
+
+void target_pending_put(struct target *t)
+{
+	unsigned int *n = &tgid_pending[(unsigned int)t->tgid % TGID_SLOTS];
+
+	if (*n)
+		(*n)--;
+	t->pending--;
 }
 
 /**

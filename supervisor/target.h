@@ -3,6 +3,7 @@
 #ifndef TARGET_H
 #define TARGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -10,6 +11,7 @@
 /**
  * struct target - one thread that made a notified call (cached)
  * @pid:	its thread id, as the notification reports it
+ * @tgid:	its process (thread group) id
  * @pidfd:	pidfd for that thread (PIDFD_THREAD where the kernel has it)
  * @memfd:	/proc/PID/mem, opened when process_vm_readv is refused
  * @comm:	its command name when first seen
@@ -17,6 +19,7 @@
  */
 struct target {
 	pid_t pid;
+	pid_t tgid;
 	int pidfd;
 	int memfd;
 	char comm[16];
@@ -25,6 +28,8 @@ struct target {
 
 void target_init(void);
 struct target *target_get(pid_t pid);
+bool target_pending_get(struct target *t, unsigned int max);
+void target_pending_put(struct target *t);
 int target_read(struct target *t, void *dst, uint64_t addr, size_t len);
 int target_read2(struct target *t, void *dst1, uint64_t addr1, size_t len1,
 		 void *dst2, uint64_t addr2, size_t len2);

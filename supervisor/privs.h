@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* privs.h - perform CMD's calls without the supervisor's capabilities */
+#ifndef PRIVS_H
+#define PRIVS_H
+
+int privs_init(void);
+void privs_drop(void);
+void privs_raise(void);
+
+#endif /* PRIVS_H */
