@@ -406,9 +406,16 @@ static void *flipper(void *arg)
 {
 	struct race *r = arg;
 
+	/* an even duty cycle: each state lasts long enough to be copied */
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+		volatile int k;
+
 		*r->word = r->b;
+		for (k = 0; k < 256; k++)
+			;
 		*r->word = r->a;
+		for (k = 0; k < 256; k++)
+			;
 		atomic_fetch_add_explicit(&flips, 1, memory_order_relaxed);
 	}
 	return NULL;
