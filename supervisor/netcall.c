@@ -719,6 +719,9 @@ static int nc_read_msghdr(struct target *t, const struct msghdr *um,
 	int ret;
 
 	a->namelen = 0;
+	/* the kernel's msg_namelen is an int: negative is EINVAL */
+	if (um->msg_name && (int)um->msg_namelen < 0)
+		return -EINVAL;
 	if (um->msg_name && um->msg_namelen) {
 		/* __copy_msghdr() clamps, it does not fail */
 		a->namelen = (int)MIN(um->msg_namelen, sizeof(a->name));
