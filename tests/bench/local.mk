@@ -7,18 +7,23 @@
 
 BENCH_PROGS = \
 	tests/bench/bench-connect$(EXEEXT) \
-	tests/bench/bench-server$(EXEEXT)
+	tests/bench/bench-server$(EXEEXT) \
+	tests/bench/bench-dns$(EXEEXT)
 EXTRA_PROGRAMS = $(BENCH_PROGS)
 CLEANFILES += $(BENCH_PROGS)
-EXTRA_DIST += tests/bench/bench.sh
+EXTRA_DIST += tests/bench/bench.sh tests/bench/bench-dns.sh
 
 tests_bench_bench_connect_SOURCES = tests/bench/bench-connect.c
 tests_bench_bench_server_SOURCES = tests/bench/bench-server.c
+tests_bench_bench_dns_SOURCES = tests/bench/bench-dns.c
 tests_bench_bench_server_LDADD = -lpthread
 
 bench: egress-supervise$(EXEEXT) $(BENCH_PROGS)
 	ES_BIN='$(abs_top_builddir)/egress-supervise$(EXEEXT)' \
 	BENCH_BIN='$(abs_top_builddir)/tests/bench' \
 		bash $(top_srcdir)/tests/bench/bench.sh
+	ES_BIN='$(abs_top_builddir)/egress-supervise$(EXEEXT)' \
+	BENCH_BIN='$(abs_top_builddir)/tests/bench' \
+		bash $(top_srcdir)/tests/bench/bench-dns.sh
 
 .PHONY: bench
