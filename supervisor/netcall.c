@@ -489,6 +489,20 @@ static int nc_unix_connect(struct target *t, int fd, struct sa_dest *d)
 }
 
 /**
+ * nc_answer() - close our duplicate, then answer the call
+ *
+ * In this order so that the target holds the last reference to the
+ * socket: its close() then does the teardown (a TCP FIN or reset) on its
+ * own time, not the supervisor's.
+ */
+static void nc_answer(const struct seccomp_notif *req, int *dup, int64_t val,
+		      int err)
+{
+	close(steal_fd(dup));
+	notify_respond(req->id, val, err);
+}
+
+/**
  * nc_connect_done() - has a connect in progress already completed?
  *
  * On loopback and near hosts the handshake is often over by the time
@@ -578,7 +592,7 @@ static void nc_connect(const struct seccomp_notif *req, struct target *t)
 		ret = connect(dup, (const struct sockaddr *)&d.emu,
 			      d.emu_len) ? -errno : 0;
 		privs_raise();
-		notify_respond(req->id, 0, -ret);
+		nc_answer(req, &dup, 0, -ret);
 		return;
 	}
 
@@ -603,7 +617,7 @@ static void nc_connect(const struct seccomp_notif *req, struct target *t)
 		ret = -EAGAIN;
 	}
 	fcntl(dup, F_SETFL, si.flags);
-	notify_respond(req->id, 0, -ret);
+	nc_answer(req, &dup, 0, -ret);
 }
 
 /* ------------------------------------------------------------------ */
@@ -861,7 +875,7 @@ static void nc_send_done(const struct seccomp_notif *req, struct target *t,
 		steal_fd(dup);
 		return;
 	}
-	notify_respond(req->id, n < 0 ? 0 : n, n < 0 ? (int)-n : 0);
+	nc_answer(req, dup, n < 0 ? 0 : n, n < 0 ? (int)-n : 0);
 }
 
 static void nc_sendto(const struct seccomp_notif *req, struct target *t)

@@ -261,11 +261,14 @@ void notify_pending_handler(union loop_ref ref, uint32_t events)
 		return;
 
 	if (p->state == PENDING_CONNECT) {
+		uint64_t id = p->req.id;
+
 		if (getsockopt(p->dupfd, SOL_SOCKET, SO_ERROR, &err, &sl))
 			err = errno;
 		fcntl(p->dupfd, F_SETFL, p->saved_flags);
-		notify_respond(p->req.id, 0, err);
+		/* close first: the target keeps the last reference */
 		pending_release(p);
+		notify_respond(id, 0, err);
 		return;
 	}
 
