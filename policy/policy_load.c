@@ -537,7 +537,7 @@ static int load_methods(struct loader *l, yaml_node_t *n, char ***out,
 			bad = -EINVAL;
 			continue;
 		}
-		for (i = 0; s[i] && i < sizeof(up) - 1; i++)
+		for (i = 0; i < sizeof(up) - 1 && s[i]; i++)
 			up[i] = (s[i] >= 'a' && s[i] <= 'z') ? s[i] - 32 : s[i];
 		up[i] = '\0';
 		for (i = 0; i < ARRAY_SIZE(http_methods); i++)
