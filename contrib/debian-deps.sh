@@ -9,7 +9,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libseccomp-dev libcap-dev libc-ares-dev libssl-dev libyaml-dev check \
-	gcc-multilib clang \
+	gcc-multilib clang cppcheck \
 	iproute2 nftables procps util-linux python3 \
 	socat curl dnsutils netcat-openbsd busybox-static \
 	nginx-light dnsmasq vsftpd openssh-server openssh-client \
