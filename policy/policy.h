@@ -231,6 +231,9 @@ const char *policy_errno_name(int err);	/* "EACCES" for unknown values */
 void policy_unix_decide(const struct policy *p, const char *name,
 			struct policy_decision *d);
 
+/* unix.deny_fd_passing: no SCM_RIGHTS to or from CMD's unix sockets */
+bool policy_unix_deny_fd_passing(const struct policy *p);
+
 /**
  * policy_print() - write the normalized policy as YAML
  */

@@ -185,6 +185,7 @@ struct policy {
 	char **unix_deny;
 	size_t n_unix_deny;
 	int unix_line_allow, unix_line_deny;	/* for the log's rule */
+	bool unix_deny_fd_passing;
 };
 
 /* policy_name.c */

@@ -1325,7 +1325,8 @@ static char **load_unix_list(struct loader *l, yaml_node_t *n,
  */
 static void load_unix(struct loader *l, yaml_node_t *n)
 {
-	static const char *const keys[] = { "allow", "deny", NULL };
+	static const char *const keys[] = { "allow", "deny",
+					    "deny_fd_passing", NULL };
 	struct policy *p = l->p;
 	yaml_node_pair_t *a;
 
@@ -1346,6 +1347,9 @@ static void load_unix(struct loader *l, yaml_node_t *n)
 			p->unix_line_deny = (int)vn->start_mark.line + 1;
 			p->unix_deny = load_unix_list(l, vn, "unix.deny",
 						      &p->n_unix_deny);
+		} else if (!strcmp(k, "deny_fd_passing")) {
+			p->unix_deny_fd_passing =
+				get_bool(l, vn, "deny_fd_passing") == 1;
 		}
 	}
 }

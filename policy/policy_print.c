@@ -180,10 +180,12 @@ void policy_print(const struct policy *p, FILE *out)
 	fprintf(out, "\n  min_ttl: %u\n  max_ttl: %u\n  grace: %u\n"
 		"  deny_answer: %s\n", p->dns_min_ttl, p->dns_max_ttl,
 		p->dns_grace, policy_dns_deny_answer_str[p->dns_deny_answer]);
-	if (p->n_unix_allow || p->n_unix_deny) {
+	if (p->n_unix_allow || p->n_unix_deny || p->unix_deny_fd_passing) {
 		fputs("unix:\n", out);
 		print_list(out, "  allow", p->unix_allow, p->n_unix_allow);
 		print_list(out, "  deny", p->unix_deny, p->n_unix_deny);
+		if (p->unix_deny_fd_passing)
+			fputs("  deny_fd_passing: true\n", out);
 	}
 	if (!p->n_rules) {
 		fputs("rules: []\n", out);

@@ -97,3 +97,8 @@ void policy_unix_decide(const struct policy *p, const char *name,
 	if (p->mode == POLICY_MODE_AUDIT)
 		d->verdict = POLICY_VERDICT_AUDIT;
 }
+
+bool policy_unix_deny_fd_passing(const struct policy *p)
+{
+	return p->unix_deny_fd_passing;
+}

@@ -469,6 +469,35 @@ static int unix_enter(struct target *t, const char *event, struct sa_dest *d,
 	return 0;
 }
 
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS	83	/* Linux 6.16 */
+#endif
+
+/**
+ * unix_no_fds() - unix.deny_fd_passing: refuse fds sent to this socket
+ * @fd:	our duplicate of CMD's socket
+ *
+ * A socket received over an allowed unix socket never passed the filter;
+ * with SO_PASSRIGHTS off the kernel makes the sender's sendmsg() fail
+ * instead.  A kernel without it cannot keep the promise: the call is
+ * refused (fail closed).
+ *
+ * Return: 0 or -EPERM
+ */
+static int unix_no_fds(int fd)
+{
+	int off = 0;
+
+	if (!policy_unix_deny_fd_passing(verdict_policy()))
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof(off))) {
+		log_warn("unix.deny_fd_passing needs SO_PASSRIGHTS (Linux "
+			 "6.16): %s; refusing the call", strerror(errno));
+		return -EPERM;
+	}
+	return 0;
+}
+
 /**
  * nc_unix_connect() - decide, and connect our duplicate to an AF_UNIX name
  */
@@ -478,6 +507,8 @@ static int nc_unix_connect(struct target *t, int fd, struct sa_dest *d)
 	int ret;
 
 	ret = unix_enter(t, "connect", d, &u);
+	if (!ret)
+		ret = unix_no_fds(fd);
 	if (!ret) {
 		privs_drop();
 		ret = connect(fd, (const struct sockaddr *)&d->emu,
@@ -705,6 +736,9 @@ static int nc_cmsg_check(struct target *t, struct send_args *a)
 		if (c->cmsg_level == SOL_SOCKET &&
 		    c->cmsg_type == SCM_CREDENTIALS)
 			return -EPERM;
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    policy_unix_deny_fd_passing(verdict_policy()))
+			return -EPERM;
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
 			int *fds = (int *)CMSG_DATA(c);
 			size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -820,6 +854,8 @@ static ssize_t nc_send_one(struct target *t, int dup,
 		if (d.kind == SA_UNIX) {
 			ret = unix_enter(t, "send", &d, &u);
 			m.msg_namelen = d.emu_len;
+			if (!ret)
+				ret = unix_no_fds(dup);
 		} else {
 			u.here = u.pathfd = -1;
 			ret = as_target_begin(t, &u.as);

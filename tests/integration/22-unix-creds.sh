@@ -190,4 +190,48 @@ else
 	not_ok "without the supervisor the same race reaches the engine (the oracle works)"
 fi
 
+# --- unix.deny_fd_passing: no socket reaches CMD over an allowed unix socket
+cat >"$T/fdsrv.py" <<-'PY'
+	import os, socket, sys, array
+	p = sys.argv[1]
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	s.bind(p); os.chmod(p, 0o666); s.listen(8)
+	open(p + ".ready", "w").close()
+	log = open(p + ".log", "a", buffering=1)
+	while True:
+	    c, _ = s.accept()
+	    try:
+	        c.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [1]))])
+	        log.write("sent fd\n")
+	    except OSError as e:
+	        log.write("send fd failed %s\n" % e.strerror)
+	    c.close()
+PY
+python3 "$T/fdsrv.py" "$T/fd.sock" >/dev/null 2>&1 &
+fdsrv=$!
+trap 'kill $srv $eng $fdsrv 2>/dev/null; _world_cleanup' EXIT
+for i in $(seq 50); do [ -e "$T/fd.sock.ready" ] && break; sleep 0.1; done
+cat >"$T/fdcli.py" <<-'PY'
+	import socket, sys, array, errno
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	s.connect(sys.argv[1])
+	msg, anc, _, _ = s.recvmsg(10, socket.CMSG_SPACE(4))
+	print("fds", sum(1 for l, t, d in anc if t == socket.SCM_RIGHTS))
+	t = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+	try:
+	    t.sendmsg([b"y"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [0]))], 0, sys.argv[2])
+	    print("send-fd OK")
+	except OSError as e:
+	    print("send-fd", errno.errorcode[e.errno])
+PY
+"$ES_BIN" --log /dev/null -- python3 "$T/fdcli.py" "$T/fd.sock" "$T/dgram.sock" >"$T/fd1.out" 2>&1
+file_like "$T/fd1.out" "^fds 1" "without deny_fd_passing a peer can pass CMD an fd (the check works)"
+file_like "$T/fd1.out" "^send-fd OK" "without deny_fd_passing CMD can pass an fd"
+printf 'version: 1\nunix:\n  deny_fd_passing: true\n' >"$T/nofd.yaml"
+: >"$T/fd.sock.log"
+"$ES_BIN" --policy "$T/nofd.yaml" --log /dev/null -- python3 "$T/fdcli.py" "$T/fd.sock" "$T/dgram.sock" >"$T/fd2.out" 2>&1
+file_like "$T/fd2.out" "^fds 0" "deny_fd_passing: no fd reaches CMD"
+file_like "$T/fd.sock.log" "send fd failed" "deny_fd_passing: the peer's SCM_RIGHTS send is refused by the kernel"
+file_like "$T/fd2.out" "^send-fd EPERM" "deny_fd_passing: CMD cannot pass an fd either"
+
 done_testing
