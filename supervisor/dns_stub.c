@@ -139,7 +139,8 @@ int dns_stub_names(int family, const uint8_t *addr, const char **names,
 		return 0;
 	n = dns_table_lookup(stub.table, family, addr, loop_now_ms(), names,
 			     max);
-	return n < 0 ? 0 : n;
+	/* the table counts every live name, even those that did not fit */
+	return n < 0 ? 0 : (int)MIN((size_t)n, max);
 }
 
 /* ------------------------------------------------------------------ */
