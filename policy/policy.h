@@ -85,6 +85,9 @@ extern const char *const policy_verdict_str[POLICY_VERDICT_NUM];
  * @addr:	4 or 16 bytes, network order
  * @port:	destination port, host order (0 for icmp)
  * @transport:	what the socket is
+ * @gateway:	the address is the container's gateway (the host side of
+ *		slirp/pasta, a bridge): special, allowed only by a rule for
+ *		exactly this address
  */
 struct policy_query {
 	const char *const *names;
@@ -93,6 +96,7 @@ struct policy_query {
 	const uint8_t *addr;
 	uint16_t port;
 	enum policy_transport transport;
+	bool gateway;
 };
 
 /**
@@ -109,7 +113,8 @@ struct policy_query {
  *		"deny_rule"	  a deny rule matched (deny rules win)
  *		"default"	  no rule matched; the policy's default applied
  *		"special_address" a special destination no allow rule's
- *				  network lies within
+ *				  network lies within (the gateway: no rule
+ *				  for exactly its address)
  *		"unknown_ip"	  no rule matched, default deny, the address has
  *				  no names and the policy has name rules (the
  *				  program connected to an IP it did not resolve

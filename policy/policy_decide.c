@@ -186,6 +186,7 @@ void policy_decide(const struct policy *p, const struct policy_query *query,
 	const struct policy_query *q;
 	const struct policy_rule *r;
 	struct policy_query unmapped;
+	struct pnet gw;
 	const char *name;
 
 	q = query_unmap(query, &unmapped);
@@ -194,6 +195,14 @@ void policy_decide(const struct policy *p, const struct policy_query *query,
 	d->rule = "default";
 	if (query_has_addr(q))
 		special = pnet_special(q->family, q->addr);
+	if (query_has_addr(q) && q->gateway && !special) {
+		/* a special range of one address */
+		gw.family = q->family;
+		gw.plen = q->family == AF_INET ? 32 : 128;
+		memset(gw.addr, 0, sizeof(gw.addr));
+		memcpy(gw.addr, q->addr, q->family == AF_INET ? 4 : 16);
+		special = &gw;
+	}
 
 	r = find_rule(p, q, POLICY_ACTION_DENY, NULL, &name);
 	if (r) {

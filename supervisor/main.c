@@ -367,6 +367,7 @@ int main(int argc, char **argv)
 	    (ret = netcall_init()) || (ret = privs_init()))
 		die("setting up: %s", strerror(-ret));
 	target_init();
+	verdict_init();
 	reaper_on_hup(reload_policy);
 	setup_dns(p);
 

@@ -14,6 +14,7 @@
 
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -51,6 +52,92 @@ static enum policy_transport verdict_transport(int type, int proto)
 }
 
 #define VERDICT_NAMES_MAX	16
+#define VERDICT_GATEWAYS	4
+
+/* The container's default gateways, read at start (verdict_init()) */
+static struct {
+	int family;
+	uint8_t addr[16];
+} gateways[VERDICT_GATEWAYS];
+static size_t n_gateways;
+
+static void gateway_add(int family, const uint8_t *addr)
+{
+	if (n_gateways == VERDICT_GATEWAYS)
+		return;
+	gateways[n_gateways].family = family;
+	memcpy(gateways[n_gateways].addr, addr, family == AF_INET ? 4 : 16);
+	n_gateways++;
+}
+
+/**
+ * verdict_init() - learn the default gateways of our network namespace
+ *
+ * The gateway of a rootless container (slirp4netns, pasta) or of a bridge
+ * is the host: a destination that reaches the host's own services.  It is
+ * decided as a special address (allowed only by a rule for exactly it).
+ */
+void verdict_init(void)
+{
+	char line[512], dst[64], gw[64];
+	unsigned int flags, plen;
+	FILE *f;
+
+	f = fopen("/proc/net/route", "re");
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			uint32_t g;
+
+			if (sscanf(line, "%*s %63s %63s %x", dst, gw, &flags) != 3 ||
+			    strcmp(dst, "00000000") || !strcmp(gw, "00000000"))
+				continue;
+			g = (uint32_t)strtoul(gw, NULL, 16);	/* host order of
+								   the kernel's
+								   bytes */
+			gateway_add(AF_INET, (const uint8_t *)&g);
+		}
+		fclose(f);
+	}
+	f = fopen("/proc/net/ipv6_route", "re");
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			uint8_t a[16];
+			size_t i;
+
+			if (sscanf(line, "%32s %x %*s %*s %32s", dst, &plen,
+				   gw) != 3 || plen ||
+			    strspn(dst, "0") != 32 || strspn(gw, "0") == 32)
+				continue;
+			for (i = 0; i < 16; i++) {
+				char h[3] = { gw[2 * i], gw[2 * i + 1], 0 };
+
+				a[i] = (uint8_t)strtoul(h, NULL, 16);
+			}
+			gateway_add(AF_INET6, a);
+		}
+		fclose(f);
+	}
+}
+
+static bool verdict_is_gateway(int family, const uint8_t *addr)
+{
+	size_t i;
+
+	for (i = 0; i < n_gateways; i++) {
+		if (gateways[i].family == family &&
+		    !memcmp(gateways[i].addr, addr, family == AF_INET ? 4 : 16))
+			return true;
+	}
+	return false;
+}
+
+/* 64:ff9b::/96 (RFC 6052): NAT64 of the IPv4 address in its last 32 bits */
+static bool verdict_is_nat64(const struct sa_dest *d)
+{
+	static const uint8_t wkp[12] = { 0x00, 0x64, 0xff, 0x9b };
+
+	return d->family == AF_INET6 && !memcmp(d->addr, wkp, sizeof(wkp));
+}
 
 /* The stub itself: queries to it need no redirection */
 static bool verdict_is_stub(const struct sa_dest *d)
@@ -128,16 +215,28 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 		pd.reason = "loopback";
 	} else {
 		struct policy_query q;
+		int family = d->family;
+		const uint8_t *addr = d->addr;
 
 		n_names = dns_stub_names(d->family, d->addr, names,
 					 VERDICT_NAMES_MAX);
+		if (verdict_is_nat64(d)) {
+			/* decided as the IPv4 address it reaches, with the
+			 * names of both (DNS64 answers carry the IPv6 form) */
+			family = AF_INET;
+			addr = d->addr + 12;
+			n_names += dns_stub_names(AF_INET, addr, names + n_names,
+						  VERDICT_NAMES_MAX -
+							  (size_t)n_names);
+		}
 		q = (struct policy_query){
 			.names = names,
 			.n_names = (size_t)n_names,
-			.family = d->family,
-			.addr = d->addr,
+			.family = family,
+			.addr = addr,
 			.port = d->port,
 			.transport = tr,
+			.gateway = verdict_is_gateway(family, addr),
 		};
 
 		policy_decide(current, &q, &pd);

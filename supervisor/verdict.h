@@ -22,6 +22,7 @@ struct verdict {
 	bool dns_redirect;
 };
 
+void verdict_init(void);
 void verdict_set_policy(struct policy *p);
 struct policy *verdict_policy(void);
 void verdict_set_deny_errno(int err);	/* --deny-errno; 0: the policy's */
