@@ -25,7 +25,10 @@
  *   listener installed by CMD would receive CMD's notifications before
  *   ours and could answer them with CONTINUE;
  * - userfaultfd, and USERFAULTFD_IOC_NEW on /dev/userfaultfd, fail with
- *   EPERM: a page that faults forever would stall the supervisor's reads.
+ *   EPERM: a page that faults forever would stall the supervisor's reads;
+ *   so do new user namespaces (CLONE_NEWUSER in clone and unshare; clone3
+ *   fails with ENOSYS), in which CMD could mount FUSE to the same end,
+ *   unless --allow-userns.
  *
  * Integer arguments are compared on their low 32 bits (MASKED_EQ with
  * 0xffffffff) where the kernel reads an int, so garbage in the upper half
@@ -36,6 +39,7 @@
 
 #include <linux/seccomp.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -102,6 +106,14 @@ static int filter_rules_socket(scmp_filter_ctx ctx)
 	return ret;
 }
 
+static bool allow_userns;
+
+/* --allow-userns: let CMD create user namespaces (weaker, see above) */
+void filter_allow_userns(bool allow)
+{
+	allow_userns = allow;
+}
+
 static int filter_rules_self(scmp_filter_ctx ctx, pid_t sup)
 {
 	const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
@@ -127,6 +139,20 @@ static int filter_rules_self(scmp_filter_ctx ctx, pid_t sup)
 					SECCOMP_FILTER_FLAG_NEW_LISTENER,
 					SECCOMP_FILTER_FLAG_NEW_LISTENER));
 	ret |= seccomp_rule_add(ctx, eperm, SCMP_SYS(userfaultfd), 0);
+	if (!allow_userns) {
+		/* A user namespace lets CMD mount FUSE, and a FUSE-backed
+		 * page can stall our memory reads for ever; clone3 hides its
+		 * flags in memory, so it is refused as unknown (glibc then
+		 * uses clone) */
+		ret |= seccomp_rule_add(ctx, eperm, SCMP_SYS(unshare), 1,
+					SCMP_A0(SCMP_CMP_MASKED_EQ,
+						CLONE_NEWUSER, CLONE_NEWUSER));
+		ret |= seccomp_rule_add(ctx, eperm, SCMP_SYS(clone), 1,
+					SCMP_A0(SCMP_CMP_MASKED_EQ,
+						CLONE_NEWUSER, CLONE_NEWUSER));
+		ret |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+					SCMP_SYS(clone3), 0);
+	}
 	/* the same through /dev/userfaultfd (Linux 6.1) */
 	ret |= seccomp_rule_add(ctx, eperm, SCMP_SYS(ioctl), 1,
 				SCMP_A1(SCMP_CMP_MASKED_EQ,

@@ -4,9 +4,11 @@
 #define FILTER_H
 
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
 
+void filter_allow_userns(bool allow);
 int filter_build(pid_t supervisor, struct sock_fprog *prog);
 void filter_free(struct sock_fprog *prog);
 int filter_install(const struct sock_fprog *prog);

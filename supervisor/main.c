@@ -38,6 +38,7 @@ struct options {
 	uid_t uid;
 	gid_t gid;
 	bool dump_filter;
+	bool allow_userns;
 	const char **dns_upstream;
 	size_t n_dns_upstream;
 	char **argv;
@@ -64,6 +65,8 @@ static void usage(FILE *f)
 "  --dns-upstream ADDR DNS server the stub forwards allowed names to\n"
 "                      (repeatable; default: the policy's dns.upstream, else\n"
 "                      the nameservers of /etc/resolv.conf)\n"
+"  --allow-userns      let CMD create user namespaces (weaker: inside one it\n"
+"                      could mount FUSE and stall the supervisor's reads)\n"
 "  --dump-filter       print the seccomp filter and exit\n"
 "  -h, --help          this text\n"
 "  -V, --version       the version\n"
@@ -117,7 +120,7 @@ static int parse_user(const char *s, struct options *o)
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_POLICY = 256, OPT_ALLOW, OPT_DENY_ERRNO, OPT_LOG, OPT_USER,
-	       OPT_DUMP_FILTER, OPT_DNS_UPSTREAM };
+	       OPT_DUMP_FILTER, OPT_DNS_UPSTREAM, OPT_ALLOW_USERNS };
 	static const struct option longopts[] = {
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
@@ -126,6 +129,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "dump-filter", no_argument, NULL, OPT_DUMP_FILTER },
 		{ "dns-upstream", required_argument, NULL, OPT_DNS_UPSTREAM },
+		{ "allow-userns", no_argument, NULL, OPT_ALLOW_USERNS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -165,6 +169,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_DUMP_FILTER:
 			o->dump_filter = true;
+			break;
+		case OPT_ALLOW_USERNS:
+			o->allow_userns = true;
 			break;
 		case OPT_DNS_UPSTREAM:
 			o->dns_upstream[o->n_dns_upstream++] = optarg;
@@ -343,6 +350,7 @@ int main(int argc, char **argv)
 		return cmd_check(argc, argv);
 
 	parse_options(argc, argv, &opts);
+	filter_allow_userns(opts.allow_userns);
 	if (opts.dump_filter)
 		return filter_dump(stdout) ? EXIT_SUPERVISOR : 0;
 

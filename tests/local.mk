@@ -81,7 +81,8 @@ ES_INTEGRATION_TESTS = \
 	tests/integration/21-policy-cli.sh \
 	tests/integration/22-unix-creds.sh \
 	tests/integration/23-faults.sh \
-	tests/integration/24-special.sh
+	tests/integration/24-special.sh \
+	tests/integration/25-userns.sh
 TESTS += $(ES_INTEGRATION_TESTS)
 EXTRA_DIST += $(ES_INTEGRATION_TESTS) \
 	tests/integration/lib.sh \
