@@ -620,8 +620,10 @@ attack special-multicast6 "ff02::1 under --allow ::/0: EACCES" \
 SUP=("${BROAD[@]}")
 attack special-linklocal6 "fe80:: (the router's link-local) under --allow ::/0: EACCES" \
 	ll6 "^sendto EACCES" "$ATK" sendto "[$ROUTER_LL%eth0]:5999"
-SUP=("${BROAD[@]}")
-attack special-nat64 "64:ff9b::<denied> (NAT64; routed to h20 here) under --allow ::/0: EACCES" \
+# NAT64 is decided as the IPv4 address it carries (issue 6): an IPv6 rule
+# must not open an IPv4 host through it
+SUP=(--allow ::/0)
+attack special-nat64 "64:ff9b::<denied> (NAT64; routed to h20 here) under --allow ::/0 only: EACCES" \
 	h20 "^connect EACCES" "$ATK" connect "[64:ff9b::c633:6414]:22"
 SUP=("${BROAD[@]}")
 attack special-6to4 "2002:<denied>:: (6to4; routed to h20 here) under --allow ::/0: EACCES" \
