@@ -1,16 +1,22 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # debian-deps.sh - install what building and testing egress-supervise needs
-# on Debian 12 (run as root).  The build needs the -dev libraries; the tests
-# build network namespaces with real servers and clients.
+# on Debian 12 (run as root); `--list` prints the package names only.
+# The build needs the -dev libraries; the tests build network namespaces
+# with real servers and clients.
 set -eu
+packages="build-essential autoconf automake libtool pkg-config
+	libseccomp-dev libcap-dev libc-ares-dev libssl-dev libyaml-dev check
+	gcc-multilib clang cppcheck
+	iproute2 nftables procps util-linux python3
+	socat curl dnsutils netcat-openbsd busybox-static
+	nginx-light dnsmasq vsftpd openssh-server openssh-client
+	golang-go"
+if [ "${1:-}" = --list ]; then
+	echo $packages
+	exit 0
+fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends \
-	build-essential autoconf automake libtool pkg-config \
-	libseccomp-dev libcap-dev libc-ares-dev libssl-dev libyaml-dev check \
-	gcc-multilib clang cppcheck \
-	iproute2 nftables procps util-linux python3 \
-	socat curl dnsutils netcat-openbsd busybox-static \
-	nginx-light dnsmasq vsftpd openssh-server openssh-client \
-	golang-go >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $packages >/dev/null
