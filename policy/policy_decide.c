@@ -105,6 +105,34 @@ static bool query_has_addr(const struct policy_query *q)
 }
 
 /**
+ * rule_inspects() - does a flow this rule allows go through the relay?
+ *
+ * When several allow rules match, one that needs no inspection wins: a
+ * plain tcp rule for the destination already allows every byte, and the
+ * relay would only add a hop (and a denial the tcp rule does not make).
+ */
+static bool rule_inspects(const struct policy_rule *r)
+{
+	switch (r->proto) {
+	case POLICY_PROTO_HTTP:
+	case POLICY_PROTO_HTTPS:
+	case POLICY_PROTO_TLS:
+	case POLICY_PROTO_FTP:
+		return true;
+	case POLICY_PROTO_SSH:
+		return r->verify_banner;
+	case POLICY_PROTO_ANY:
+	case POLICY_PROTO_TCP:
+	case POLICY_PROTO_UDP:
+	case POLICY_PROTO_ICMP:
+	case POLICY_PROTO_QUIC:
+	case POLICY_PROTO_NUM:
+		break;
+	}
+	return false;
+}
+
+/**
  * find_rule() - the first rule with @action matching the query
  * @p:		the policy
  * @q:		the query
@@ -112,6 +140,8 @@ static bool query_has_addr(const struct policy_query *q)
  * @special:	the special range of the address, or NULL; if set, only
  *		network rules inside it can match
  * @name:	set to the name that matched, or NULL
+ * @plain:	only rules whose flows need no inspection (see
+ *		rule_inspects())
  *
  * Return: the rule, or NULL.
  */
@@ -119,7 +149,7 @@ static const struct policy_rule *find_rule(const struct policy *p,
 					   const struct policy_query *q,
 					   enum policy_action action,
 					   const struct pnet *special,
-					   const char **name)
+					   const char **name, bool plain)
 {
 	bool has_addr = query_has_addr(q);
 	size_t i, j;
@@ -128,7 +158,8 @@ static const struct policy_rule *find_rule(const struct policy *p,
 	for (i = 0; i < p->n_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
 
-		if (r->action != action || !rule_l4_match(r, q))
+		if (r->action != action || !rule_l4_match(r, q) ||
+		    (plain && rule_inspects(r)))
 			continue;
 		if (r->dst_kind == RULE_DST_NET) {
 			if (!has_addr ||
@@ -204,11 +235,15 @@ void policy_decide(const struct policy *p, const struct policy_query *query,
 		special = &gw;
 	}
 
-	r = find_rule(p, q, POLICY_ACTION_DENY, NULL, &name);
-	if (r) {
+	r = find_rule(p, q, POLICY_ACTION_DENY, NULL, &name, false);
+	if (!r)
+		r = find_rule(p, q, POLICY_ACTION_ALLOW, special, &name, true);
+	if (!r)
+		r = find_rule(p, q, POLICY_ACTION_ALLOW, special, &name, false);
+	if (r && r->action == POLICY_ACTION_DENY) {
 		d->verdict = POLICY_VERDICT_DENY;
 		d->reason = "deny_rule";
-	} else if ((r = find_rule(p, q, POLICY_ACTION_ALLOW, special, &name))) {
+	} else if (r) {
 		d->verdict = POLICY_VERDICT_ALLOW;
 		d->reason = "rule";
 	} else if (special) {

@@ -61,6 +61,19 @@
 enum dns_origin {
 	DNS_ORIGIN_UDP,
 	DNS_ORIGIN_TCP,
+	DNS_ORIGIN_SELF,	/* the supervisor's own (dns_stub_resolve()) */
+};
+
+#define DNS_SELF_MAX		256
+#define DNS_SELF_ADDRS		16
+
+/* A query of the supervisor's own, waiting for its answer */
+struct dns_self {
+	bool used;
+	uint32_t gen;
+	dns_resolve_cb cb;
+	void *arg;
+	uint32_t cb_gen;
 };
 
 /**
@@ -103,6 +116,9 @@ static struct {
 	uint8_t buf[DNS_MSG_MAX];
 	struct dns_response resp;
 	struct dns_chain chain;
+	struct dns_self self[DNS_SELF_MAX];
+	struct dns_response self_resp;
+	struct dns_chain self_chain;
 } stub = { .udp_fd = -1, .tcp_fd = -1 };
 
 const struct sockaddr_in *dns_stub_addr(void)
@@ -158,10 +174,55 @@ static void dns_conn_close(unsigned int i)
 	stub.conn[i] = NULL;
 }
 
+static void dns_self_reply(unsigned int i, uint32_t gen, const uint8_t *msg,
+			   size_t len)
+{
+	struct dns_response *r = &stub.self_resp;
+	struct dns_chain *c = &stub.self_chain;
+	struct sa_dest a[DNS_SELF_ADDRS];
+	struct dns_self s;
+	size_t n = 0, k;
+
+	if (i >= DNS_SELF_MAX || !stub.self[i].used || stub.self[i].gen != gen)
+		return;
+	s = stub.self[i];
+	stub.self[i].used = false;
+	if (len && !dns_msg_parse_response(msg, len, r) && !r->rcode &&
+	    !dns_msg_chain(r, c)) {
+		for (k = 0; k < c->naddrs && n < DNS_SELF_ADDRS; k++) {
+			const struct dns_addr *da = &r->addrs[c->addr[k].addr];
+			struct sa_dest *d = &a[n++];
+
+			memset(d, 0, sizeof(*d));
+			d->kind = SA_ADDR;
+			d->family = da->family;
+			memcpy(d->addr, da->addr, da->family == AF_INET ? 4 : 16);
+			if (da->family == AF_INET) {
+				struct sockaddr_in *sin = (void *)&d->emu;
+
+				sin->sin_family = AF_INET;
+				memcpy(&sin->sin_addr, da->addr, 4);
+				d->emu_len = sizeof(*sin);
+			} else {
+				struct sockaddr_in6 *sin6 = (void *)&d->emu;
+
+				sin6->sin6_family = AF_INET6;
+				memcpy(&sin6->sin6_addr, da->addr, 16);
+				d->emu_len = sizeof(*sin6);
+			}
+		}
+	}
+	s.cb(s.arg, s.cb_gen, n ? 0 : -ENOENT, a, n);
+}
+
 static void dns_reply(enum dns_origin origin, const struct sockaddr *from,
 		      socklen_t fromlen, unsigned int conn, uint32_t conn_gen,
 		      const uint8_t *msg, size_t len)
 {
+	if (origin == DNS_ORIGIN_SELF) {
+		dns_self_reply(conn, conn_gen, msg, len);
+		return;
+	}
 	if (origin == DNS_ORIGIN_UDP) {
 		sendto(stub.udp_fd, msg, len, MSG_DONTWAIT, from, fromlen);
 		return;
@@ -212,6 +273,75 @@ static void dns_log(const struct dns_query *q, const char *verdict,
 			log_strv(&l, "chain", names, nn);
 	}
 	log_end(&l);
+}
+
+/* ------------------------------------------------------------------ */
+/* the supervisor's own queries                                       */
+
+static void dns_query(const uint8_t *msg, size_t len, enum dns_origin origin,
+		      const struct sockaddr *from, socklen_t fromlen,
+		      unsigned int conn, uint32_t conn_gen);
+
+/**
+ * dns_stub_resolve() - resolve a name for the supervisor itself
+ * @name:	the name (the relay's SNI or Host)
+ * @family:	AF_INET (A) or AF_INET6 (AAAA)
+ * @cb:		called with the addresses, possibly before this returns
+ * @arg, @gen:	passed to @cb
+ *
+ * The query takes the path of CMD's queries: the policy's name verdict,
+ * the cache, upstream, and the table learns the answer.
+ *
+ * Return: 0 (then @cb is called exactly once), or -errno
+ */
+int dns_stub_resolve(const char *name, int family, dns_resolve_cb cb,
+		     void *arg, uint32_t gen)
+{
+	static uint32_t self_gen;
+	uint8_t msg[DNS_HDR_LEN + DNS_WIRE_NAME_MAX + 4] = { 0 };
+	size_t len = DNS_HDR_LEN, i;
+	const char *p = name;
+	uint16_t qtype = family == AF_INET ? 1 : 28;
+
+	if (!dns_stub_up())
+		return -ENETDOWN;
+	for (i = 0; i < DNS_SELF_MAX && stub.self[i].used; i++)
+		;
+	if (i == DNS_SELF_MAX)
+		return -EAGAIN;
+
+	msg[0] = (uint8_t)(self_gen >> 8);
+	msg[1] = (uint8_t)self_gen;
+	msg[2] = 0x01;		/* RD */
+	msg[5] = 1;		/* QDCOUNT */
+	while (*p) {
+		size_t l = strcspn(p, ".");
+
+		if (!l || l > 63 || len + 1 + l + 5 > sizeof(msg))
+			return -EINVAL;
+		msg[len++] = (uint8_t)l;
+		memcpy(msg + len, p, l);
+		len += l;
+		p += l;
+		if (*p)
+			p++;
+	}
+	msg[len++] = 0;
+	msg[len++] = (uint8_t)(qtype >> 8);
+	msg[len++] = (uint8_t)qtype;
+	msg[len++] = 0;
+	msg[len++] = 1;		/* IN */
+
+	stub.self[i] = (struct dns_self){
+		.used = true,
+		.gen = ++self_gen,
+		.cb = cb,
+		.arg = arg,
+		.cb_gen = gen,
+	};
+	dns_query(msg, len, DNS_ORIGIN_SELF, NULL, 0, (unsigned int)i,
+		  stub.self[i].gen);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -435,6 +565,8 @@ static void dns_query(const uint8_t *msg, size_t len, enum dns_origin origin,
 				      ((uint64_t)f->gen << 16)));
 	return;
 reply:
+	if (n <= 0 && origin == DNS_ORIGIN_SELF)
+		dns_self_reply(conn, conn_gen, NULL, 0);	/* no answer */
 	if (n > 0)
 		dns_reply(origin, from, fromlen, conn, conn_gen, out,
 			  (size_t)n);
@@ -536,6 +668,8 @@ void dns_stub_handler(union loop_ref ref, uint32_t events)
 	case LOOP_NONE:
 	case LOOP_NOTIFY:
 	case LOOP_SIGNAL:
+	case LOOP_RELAY_LISTEN:
+	case LOOP_RELAY:
 	case LOOP_PENDING:
 	case LOOP_TYPE_NUM:
 		break;

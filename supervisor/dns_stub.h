@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "loop.h"
+#include "sockaddr.h"
 
 struct policy;
 struct dns_table;
@@ -23,5 +24,17 @@ bool dns_stub_up(void);
 struct dns_table *dns_stub_table(void);
 int dns_stub_names(int family, const uint8_t *addr, const char **names,
 		   size_t max);
+
+/**
+ * dns_resolve_cb - the addresses of a name the supervisor asked for
+ * @arg, @gen:	as given to dns_stub_resolve()
+ * @status:	0, or -ENOENT (no address: denied, NXDOMAIN, SERVFAIL)
+ * @addrs:	the addresses (kind SA_ADDR, port 0), valid during the call
+ * @n:		how many
+ */
+typedef void (*dns_resolve_cb)(void *arg, uint32_t gen, int status,
+			       const struct sa_dest *addrs, size_t n);
+int dns_stub_resolve(const char *name, int family, dns_resolve_cb cb,
+		     void *arg, uint32_t gen);
 
 #endif /* DNS_STUB_H */

@@ -11,7 +11,8 @@
  *   (int 0x80, socketcall) and x32 numbers never reach a socket call;
  * - connect, sendmsg, sendmmsg, and sendto with an address notify the
  *   supervisor, which performs them itself (sendto with a NULL address
- *   carries no destination and stays in the kernel);
+ *   carries no destination and stays in the kernel); getpeername notifies
+ *   so that sockets moved into the relay show their original peer;
  * - socket() stays in the kernel only for AF_UNIX, and for AF_INET/AF_INET6
  *   stream or datagram sockets with protocol 0; everything else notifies
  *   and the supervisor decides (TCP/UDP/MPTCP by number, ICMP if the policy
@@ -171,6 +172,8 @@ static int filter_rules(scmp_filter_ctx ctx, pid_t sup)
 				SCMP_A4(SCMP_CMP_NE, 0));
 	ret |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmsg), 0);
 	ret |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmmsg), 0);
+	/* The relay shows the original destination (see netcall.c) */
+	ret |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(getpeername), 0);
 	ret |= filter_rules_socket(ctx);
 
 	ret |= seccomp_rule_add(ctx, enosys, SCMP_SYS(io_uring_setup), 0);

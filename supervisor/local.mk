@@ -19,7 +19,8 @@ supervisor_libsupervisor_a_SOURCES = \
 	supervisor/dns_stub.c supervisor/dns_stub.h \
 	supervisor/dns_cache.c supervisor/dns_cache.h \
 	supervisor/resolvconf.c supervisor/resolvconf.h \
-	supervisor/privs.c supervisor/privs.h
+	supervisor/privs.c supervisor/privs.h \
+	supervisor/relay.c supervisor/relay.h
 supervisor_libsupervisor_a_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 supervisor_libsupervisor_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
 	$(CARES_CFLAGS)
@@ -29,7 +30,8 @@ egress_supervise_SOURCES = supervisor/main.c
 egress_supervise_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 egress_supervise_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS)
 egress_supervise_LDADD = supervisor/libsupervisor.a supervisor/libdns.a \
-	policy/libpolicy.a $(SECCOMP_LIBS) $(CAP_LIBS) $(CARES_LIBS) $(YAML_LIBS)
+	supervisor/libproto.a policy/libpolicy.a $(SECCOMP_LIBS) $(CAP_LIBS) \
+	$(CARES_LIBS) $(YAML_LIBS) $(OPENSSL_LIBS)
 include $(srcdir)/supervisor/dns.mk
 
 # Unit tests of the supervisor's pure parts

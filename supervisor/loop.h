@@ -16,6 +16,8 @@ enum loop_type {
 	LOOP_DNS_TCP_LISTEN,	/* the stub's TCP listener */
 	LOOP_DNS_TCP,		/* one accepted stub TCP connection */
 	LOOP_DNS_UPSTREAM,	/* a c-ares socket */
+	LOOP_RELAY_LISTEN,	/* a relay listener */
+	LOOP_RELAY,		/* one side of a relayed flow */
 	LOOP_TYPE_NUM
 };
 

@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 
 #include "config.h"
+#include "relay.h"
 #include "dns_stub.h"
 #include "filter.h"
 #include "log.h"
@@ -293,7 +294,7 @@ static int main_loop(void)
 
 	for (;;) {
 		n = epoll_wait(loop_fd(), evs, ARRAY_SIZE(evs),
-			       dns_stub_timeout_ms(1000));
+			       relay_busy() ? 0 : dns_stub_timeout_ms(1000));
 		if (n < 0 && errno != EINTR)
 			die("epoll_wait: %s", strerror(errno));
 		clock_gettime(CLOCK_MONOTONIC, &loop_now);
@@ -322,16 +323,22 @@ static int main_loop(void)
 			case LOOP_DNS_UPSTREAM:
 				dns_stub_handler(ref, evs[i].events);
 				break;
+			case LOOP_RELAY_LISTEN:
+			case LOOP_RELAY:
+				relay_handler(ref, evs[i].events);
+				break;
 			case LOOP_NONE:
 			case LOOP_TYPE_NUM:
 				break;
 			}
 		}
+		relay_run();
 		dns_stub_timer();
 		if (reaper_done(&status))
 			return status;
 		if (loop_now_ms() - last_timer >= 1000) {
 			notify_timer();
+			relay_timer();
 			last_timer = loop_now_ms();
 		}
 	}
@@ -372,7 +379,8 @@ int main(int argc, char **argv)
 	if (ret)
 		die("building the seccomp filter: %s", strerror(-ret));
 	if ((ret = loop_init()) || (ret = reaper_init(&old_mask)) ||
-	    (ret = netcall_init()) || (ret = privs_init()))
+	    (ret = netcall_init()) || (ret = privs_init()) ||
+	    (ret = relay_init()))
 		die("setting up: %s", strerror(-ret));
 	target_init();
 	verdict_init();

@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -47,6 +48,7 @@
 #include "notify.h"
 #include "policy.h"
 #include "privs.h"
+#include "relay.h"
 #include "sockaddr.h"
 #include "target.h"
 #include "util.h"
@@ -601,6 +603,11 @@ static void nc_connect(const struct seccomp_notif *req, struct target *t)
 		}
 		if (v.dns_redirect)
 			nc_redirect_dns(si.family, &d);
+		if (v.relay != RELAY_NONE && si.type == SOCK_STREAM) {
+			relay_connect(req, t, steal_fd(&dup), si.flags, &d,
+				      v.relay);
+			return;
+		}
 		break;
 	case SA_UNIX:
 		/* A full backlog would block: answered EAGAIN instead */
@@ -840,6 +847,15 @@ static ssize_t nc_send_one(struct target *t, int dup,
 		verdict_decide(t, "send", si->type, si->proto, &d, &v);
 		if (!v.allow)
 			return -v.err;
+		/* TCP Fast Open to a destination whose rule inspects: the
+		 * data would go out before the relay saw it.  Refused; the
+		 * program's plain connect() takes the relay's path. */
+		if (v.relay != RELAY_NONE && si->type == SOCK_STREAM) {
+			log_human("DENY tcp fast open to a %s-inspected "
+				  "destination, pid %d (%s): use connect()",
+				  relay_kind_str[v.relay], t->pid, t->comm);
+			return -EOPNOTSUPP;
+		}
 		if (v.dns_redirect)
 			nc_redirect_dns(si->family, &d);
 	}
@@ -1052,6 +1068,50 @@ static void nc_sendmmsg(const struct seccomp_notif *req, struct target *t)
 /**
  * netcall_dispatch() - handle one notification, answering it exactly once
  */
+/* ------------------------------------------------------------------ */
+/* getpeername()                                                      */
+
+/**
+ * nc_getpeername() - the original destination of a relayed socket
+ *
+ * A socket the relay took over is connected to our loopback listener; the
+ * program asked for, and is shown, the destination it connected to.  For
+ * every other socket nothing is read from the target and the call is
+ * continued: the kernel answers it.
+ */
+static void nc_getpeername(const struct seccomp_notif *req, struct target *t)
+{
+	uint64_t uaddr = req->data.args[1], ulen = req->data.args[2];
+	struct sockaddr_storage ss;
+	cleanup_close int dup = -1;
+	socklen_t len;
+	struct stat st;
+	int ulen_v, ret;
+
+	dup = target_getfd(t, (int)req->data.args[0]);
+	if (dup < 0 || fstat(dup, &st) || !S_ISSOCK(st.st_mode) ||
+	    relay_peer_of(st.st_ino, st.st_dev, &ss, &len)) {
+		notify_continue(req->id);
+		return;
+	}
+	/* An output: what we write is what the program reads, once */
+	ret = target_read(t, &ulen_v, ulen, sizeof(ulen_v));
+	if (!notify_valid(req->id))
+		return;
+	if (ret) {
+		notify_respond(req->id, 0, -ret);
+		return;
+	}
+	if (ulen_v < 0) {
+		notify_respond(req->id, 0, EINVAL);
+		return;
+	}
+	ret = target_write(t, uaddr, &ss, MIN((size_t)ulen_v, (size_t)len));
+	if (!ret)
+		ret = target_write(t, ulen, &len, sizeof(ulen_v));
+	notify_respond(req->id, 0, -ret);
+}
+
 void netcall_dispatch(const struct seccomp_notif *req)
 {
 	struct target *t;
@@ -1081,6 +1141,9 @@ void netcall_dispatch(const struct seccomp_notif *req)
 		break;
 	case SYS_sendmmsg:
 		nc_sendmmsg(req, t);
+		break;
+	case SYS_getpeername:
+		nc_getpeername(req, t);
 		break;
 	default:
 		/* The filter notifies nothing else; refuse what we don't know */

@@ -197,6 +197,18 @@ bool sockaddr_is_loopback(const struct sa_dest *d)
 	return !memcmp(d->addr, v6lo, 16);
 }
 
+/**
+ * sockaddr_set_port() - change the port of a destination and its emu address
+ */
+void sockaddr_set_port(struct sa_dest *d, uint16_t port)
+{
+	d->port = port;
+	if (d->emu.ss_family == AF_INET)
+		((struct sockaddr_in *)&d->emu)->sin_port = htons(port);
+	else if (d->emu.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&d->emu)->sin6_port = htons(port);
+}
+
 const char *sockaddr_ntop(const struct sa_dest *d, char *buf, size_t size)
 {
 	if (d->kind != SA_ADDR || !inet_ntop(d->family, d->addr, buf,

@@ -42,6 +42,7 @@ int sockaddr_canon(int sock_family, int sock_type, int sock_proto,
 		   enum sa_call call, const void *buf, size_t len,
 		   struct sa_dest *d);
 bool sockaddr_is_loopback(const struct sa_dest *d);
+void sockaddr_set_port(struct sa_dest *d, uint16_t port);
 const char *sockaddr_ntop(const struct sa_dest *d, char *buf, size_t size);
 
 #endif /* SOCKADDR_H */

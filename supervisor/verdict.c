@@ -151,6 +151,8 @@ static bool verdict_is_stub(const struct sa_dest *d)
 /* What a human reads after "DENY ...: " */
 static const char *verdict_human_reason(const char *reason)
 {
+	if (!strcmp(reason, "relay_port"))
+		return "the supervisor's relay is not a destination";
 	if (!strcmp(reason, "default"))
 		return "no rule allows it";
 	if (!strcmp(reason, "deny_rule"))
@@ -174,6 +176,92 @@ static const char *verdict_human_reason(const char *reason)
 	return reason;
 }
 
+/* The relay's reasons, for humans */
+const char *verdict_relay_reason(const char *reason)
+{
+	static const struct {
+		const char *reason, *human;
+	} r[] = {
+		{ "sni_denied", "no rule allows the TLS server name" },
+		{ "no_sni", "TLS without a server name, and no rule allows "
+			    "the address itself" },
+		{ "sni_mismatch", "the TLS server name has no allowed address "
+				  "(domain fronting?)" },
+		{ "sni_invalid", "the TLS server name is not a DNS name" },
+		{ "not_tls", "not a TLS ClientHello on a port that needs one" },
+		{ "host_denied", "no rule allows the HTTP Host" },
+		{ "host_mismatch", "the HTTP Host has no allowed address" },
+		{ "no_host", "HTTP request without a Host" },
+		{ "not_http", "not an HTTP request on a port that needs one" },
+		{ "method", "the HTTP method is not allowed" },
+		{ "path_rule", "a path rule denies the HTTP path" },
+		{ "path_default", "no path rule allows the HTTP path" },
+		{ "connect_method", "HTTP CONNECT tunnels are not allowed" },
+		{ "not_ssh", "the server did not identify itself as SSH" },
+		{ "ftp_bounce", "an FTP passive reply names another host" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(r); i++)
+		if (!strcmp(reason, r[i].reason))
+			return r[i].human;
+	return reason;
+}
+
+/* What the relay must look at for a flow the rule @pd allows */
+static enum relay_kind verdict_relay_kind(const struct policy_decision *pd)
+{
+	switch (pd->proto) {
+	case POLICY_PROTO_HTTPS:
+	case POLICY_PROTO_TLS:
+		return RELAY_TLS;
+	case POLICY_PROTO_HTTP:
+	case POLICY_PROTO_FTP:
+	case POLICY_PROTO_SSH:
+	case POLICY_PROTO_ANY:
+	case POLICY_PROTO_TCP:
+	case POLICY_PROTO_UDP:
+	case POLICY_PROTO_ICMP:
+	case POLICY_PROTO_QUIC:
+	case POLICY_PROTO_NUM:
+		break;
+	}
+	return RELAY_NONE;
+}
+
+/**
+ * verdict_decide_name() - decide a name the relay read (SNI, Host) at an
+ * address
+ * @name:	the name, or NULL (a ClientHello without SNI)
+ * @d:		the address and port the flow goes to
+ * @pd:		the decision; pd->name is set when a name rule matched (the
+ *		caller then checks that the name maps to the address)
+ *
+ * Not logged here: the relay logs the flow's decision.
+ */
+void verdict_decide_name(const char *name, const struct sa_dest *d,
+			 struct policy_decision *pd)
+{
+	int family = d->family;
+	const uint8_t *addr = d->addr;
+	struct policy_query q;
+
+	if (verdict_is_nat64(d)) {
+		family = AF_INET;
+		addr = d->addr + 12;
+	}
+	q = (struct policy_query){
+		.names = name ? &name : NULL,
+		.n_names = name ? 1 : 0,
+		.family = family,
+		.addr = addr,
+		.port = d->port,
+		.transport = POLICY_TRANSPORT_TCP,
+		.gateway = verdict_is_gateway(family, addr),
+	};
+	policy_decide(current, &q, pd);
+}
+
 /**
  * verdict_decide() - decide a connect or send to an IP destination
  * @t:		who
@@ -195,7 +283,13 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 	int n_names = 0;
 
 	v->dns_redirect = false;
-	if (tr != POLICY_TRANSPORT_ICMP && d->port == 53 && !dns_stub_up()) {
+	v->relay = RELAY_NONE;
+	if (tr == POLICY_TRANSPORT_TCP && relay_is_listener(d)) {
+		pd.verdict = POLICY_VERDICT_DENY;
+		pd.rule = "relay";
+		pd.reason = "relay_port";
+	} else if (tr != POLICY_TRANSPORT_ICMP && d->port == 53 &&
+		   !dns_stub_up()) {
 		pd.verdict = POLICY_VERDICT_DENY;
 		pd.rule = "dns-stub";
 		pd.reason = "dns_stub_down";
@@ -245,6 +339,8 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 	v->allow = pd.verdict != POLICY_VERDICT_DENY;
 	v->err = deny_errno_override ? deny_errno_override
 				     : policy_deny_errno(current);
+	if (pd.verdict == POLICY_VERDICT_ALLOW && tr == POLICY_TRANSPORT_TCP)
+		v->relay = verdict_relay_kind(&pd);
 	verdict_s = policy_verdict_str[pd.verdict];
 
 	sockaddr_ntop(d, dst, sizeof(dst));
@@ -263,6 +359,8 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 		log_str(&l, "name", pd.name);
 	if (v->dns_redirect)
 		log_str(&l, "redirect", "dns-stub");
+	if (v->relay != RELAY_NONE)
+		log_str(&l, "relay", relay_kind_str[v->relay]);
 	if (!v->allow)
 		log_str(&l, "errno", util_errno_name(v->err));
 	log_end(&l);

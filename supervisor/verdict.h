@@ -5,21 +5,25 @@
 
 #include <stdbool.h>
 
+#include "relay.h"
 #include "sockaddr.h"
 #include "target.h"
 
 struct policy;
+struct policy_decision;
 
 /**
  * struct verdict - what the supervisor does with a call
  * @allow:	perform it
  * @err:	errno to answer with when not allowed
  * @dns_redirect: a DNS query to another server: send it to the stub
+ * @relay:	the matching rule inspects: connect through the relay
  */
 struct verdict {
 	bool allow;
 	int err;
 	bool dns_redirect;
+	enum relay_kind relay;
 };
 
 void verdict_init(void);
@@ -33,6 +37,9 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 void verdict_decide_unix(struct target *t, const char *event,
 			 const char *name, const char *literal,
 			 struct verdict *v);
+void verdict_decide_name(const char *name, const struct sa_dest *d,
+			 struct policy_decision *pd);
+const char *verdict_relay_reason(const char *reason);
 void verdict_log_socket(struct target *t, int family, int type, int proto,
 			bool allow, int err, const char *reason);
 

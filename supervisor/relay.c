@@ -1,0 +1,1300 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* relay.c - inspected TCP: CMD's socket connected to us, us to upstream
+ *
+ * Theory of operation
+ *
+ * A connect whose rule needs inspection (https/tls: the ClientHello SNI;
+ * http: every request's Host and path; ftp: passive replies; ssh with
+ * verify_banner: the server's banner) never reaches its destination from
+ * CMD's socket.  Instead, in relay_connect():
+ *
+ *   1. we open our own upstream socket and start its connect to the
+ *      decided destination;
+ *   2. we connect CMD's socket (our pidfd_getfd duplicate) to one of our
+ *      loopback listeners, and remember the local address the kernel gave
+ *      it: that is the peer address accept() will report, the key that
+ *      makes this an arranged connection.  An accepted connection with no
+ *      arrangement is closed and logged (CMD cannot reach the listeners
+ *      anyway: connects to their ports are denied in verdict.c);
+ *   3. a blocking connect is answered only after the upstream connect has
+ *      completed, with its result: ECONNREFUSED reaches CMD as such.  A
+ *      non-blocking connect is answered at once (EINPROGRESS or 0, as the
+ *      loopback connect gives), and an upstream failure later reaches CMD
+ *      as a reset of its connection.
+ *
+ * Then the flow is peeked (the first bytes of the side that speaks first
+ * are read into a buffer and parsed), decided with the policy of the
+ * moment, and either denied in the protocol's own words (a TLS alert, an
+ * HTTP 403) or opened: the peeked bytes are written upstream unchanged and
+ * both directions are spliced through pipes, with half-close (EOF becomes
+ * shutdown(SHUT_WR)), resets passed on (SO_LINGER 0), and backpressure
+ * (a direction reads only after it has written what it holds).  A flow
+ * gets RELAY_BUDGET bytes per turn; one that has more waits for the next
+ * loop iteration, so a fast transfer cannot starve notifications.
+ *
+ * TLS: the SNI must be allowed and belong to the destination address (the
+ * DNS stub learned the address for that name).  When it does not, the
+ * name is resolved again through the stub and the flow goes to one of the
+ * name's own addresses, never to the one CMD chose.  No SNI: allowed only
+ * when the address alone is (a CIDR rule).
+ *
+ * Fidelity: CMD's getpeername() is answered with the original destination
+ * (relay_peer_of(), see netcall.c); its getsockname() shows the loopback
+ * address.  Nothing here blocks: every socket and pipe is non-blocking and
+ * registered edge-triggered.
+ *
+ * Flow states:	FREE -> ARRANGED -> PEEK -> [RESOLVE ->] OPEN -> FREE
+ */
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "dns_stub.h"
+#include "log.h"
+#include "notify.h"
+#include "policy.h"
+#include "relay.h"
+#include "tls_hello.h"
+#include "util.h"
+#include "verdict.h"
+
+#define RELAY_FLOWS		16384
+#define RELAY_PEEK_MAX		(TLS_HELLO_HDR_LEN + TLS_HELLO_MAX + 4096)
+#define RELAY_CHUNK		(256 * 1024)
+#define RELAY_BUDGET		(1024 * 1024)
+#define RELAY_ACCEPT_MS		10000	/* arranged, but never accepted */
+#define RELAY_PEEK_MS		30000	/* accepted, but nothing to decide on */
+#define RELAY_PENDING_MAX	1024	/* held connects per process */
+#define RELAY_SPARE_PIPES	256
+#define INO_BUCKETS		4096
+
+const char *const relay_kind_str[RELAY_KIND_NUM] = {
+	[RELAY_NONE] = "none", [RELAY_TLS] = "tls", [RELAY_HTTP] = "http",
+	[RELAY_FTP] = "ftp", [RELAY_SSH] = "ssh",
+};
+
+enum flow_state {
+	FLOW_FREE,
+	FLOW_ARRANGED,	/* waiting for the upstream connect or our accept */
+	FLOW_PEEK,	/* reading the first bytes */
+	FLOW_RESOLVE,	/* the SNI's own addresses are being resolved */
+	FLOW_OPEN,	/* decided: peeked bytes go upstream, then splice */
+};
+
+/**
+ * struct relay_dir - one direction of a flow
+ * @pipe:	splice pipe, -1 when none (taken from the spare pool)
+ * @inpipe:	bytes in the pipe
+ * @bytes:	bytes delivered
+ * @eof:	the source said EOF
+ * @shut:	the EOF was passed on (shutdown(SHUT_WR))
+ */
+struct relay_dir {
+	int pipe[2];
+	size_t inpipe;
+	uint64_t bytes;
+	bool eof;
+	bool shut;
+};
+
+struct relay_flow {
+	enum flow_state state;
+	uint32_t gen;
+	enum relay_kind kind;
+	pid_t pid, tgid;
+	char comm[16];
+	struct sa_dest dst;		/* where CMD connected */
+	struct sa_dest up;		/* where we connect */
+	/* CMD's end, as our listener sees it */
+	int key_family;
+	uint8_t key_addr[16];
+	uint16_t key_port;
+	uint32_t key_next;		/* port hash chain: index + 1 */
+	ino_t ino;			/* CMD's socket, for getpeername */
+	dev_t dev;
+	uint32_t ino_next;
+	int cfd;			/* accepted: CMD's side */
+	int ufd;			/* upstream */
+	bool up_connected;
+	/* A blocking connect, answered when upstream is up */
+	bool answer_pending;
+	struct seccomp_notif req;
+	struct target *t;
+	int dupfd;
+	int saved_flags;
+	/* Peeked bytes, not yet written upstream */
+	uint8_t *buf;
+	size_t blen, boff;
+	struct tls_hello *hello;
+	char host[TLS_SNI_SIZE];
+	char rule[96];
+	const char *reason;
+	const char *verdict;
+	struct relay_dir c2u, u2c;
+	uint64_t start_ms;
+	bool queued;
+	uint32_t next_ready;		/* ready list: index + 1 */
+	uint32_t next_free;
+};
+
+static struct {
+	int lfd4, lfd6;
+	struct sockaddr_in addr4;
+	struct sockaddr_in6 addr6;
+	struct relay_flow *flows;
+	uint32_t free_head;		/* index + 1 */
+	uint32_t ready_head;		/* index + 1 */
+	unsigned int used;
+	uint32_t port_hash[65536];	/* by key port: index + 1 */
+	uint32_t ino_hash[INO_BUCKETS];
+	int spare[RELAY_SPARE_PIPES][2];
+	unsigned int n_spare;
+} relay = { .lfd4 = -1, .lfd6 = -1 };
+
+static void flow_step(struct relay_flow *f);
+
+/* ------------------------------------------------------------------ */
+/* setup                                                              */
+
+static int relay_listen(int family)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	int fd, one = 1;
+
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sl = sizeof(*a);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		sl = sizeof(*a);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, SOMAXCONN) ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl)) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	if (family == AF_INET)
+		memcpy(&relay.addr4, &ss, sizeof(relay.addr4));
+	else
+		memcpy(&relay.addr6, &ss, sizeof(relay.addr6));
+	return fd;
+}
+
+/**
+ * relay_init() - listen on loopback, IPv4 and (where it exists) IPv6
+ *
+ * Return: 0 or -errno (IPv4 is required, IPv6 optional)
+ */
+int relay_init(void)
+{
+	union loop_ref ref = { .type = LOOP_RELAY_LISTEN };
+	uint32_t i;
+	int ret;
+
+	relay.flows = calloc(RELAY_FLOWS, sizeof(*relay.flows));
+	if (!relay.flows)
+		return -ENOMEM;
+	for (i = RELAY_FLOWS; i > 0; i--) {
+		relay.flows[i - 1].next_free = relay.free_head;
+		relay.flows[i - 1].cfd = relay.flows[i - 1].ufd = -1;
+		relay.free_head = i;
+	}
+
+	relay.lfd4 = relay_listen(AF_INET);
+	if (relay.lfd4 < 0)
+		return relay.lfd4;
+	ref.fd = relay.lfd4;
+	ret = loop_add(relay.lfd4, EPOLLIN, ref);
+	if (ret)
+		return ret;
+
+	relay.lfd6 = relay_listen(AF_INET6);
+	if (relay.lfd6 >= 0) {
+		ref.fd = relay.lfd6;
+		ret = loop_add(relay.lfd6, EPOLLIN, ref);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+bool relay_is_listener(const struct sa_dest *d)
+{
+	static const uint8_t zero[16];
+
+	if (d->kind != SA_ADDR || relay.lfd4 < 0)
+		return false;
+	if (d->family == AF_INET) {
+		if (d->port != ntohs(relay.addr4.sin_port))
+			return false;
+		return d->addr[0] == 127 || !memcmp(d->addr, zero, 4);
+	}
+	if (relay.lfd6 < 0 || d->port != ntohs(relay.addr6.sin6_port))
+		return false;
+	return !memcmp(d->addr, zero, 15) && (d->addr[15] <= 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* flows: allocation, hashes, the ready list                          */
+
+static uint32_t flow_idx(const struct relay_flow *f)
+{
+	return (uint32_t)(f - relay.flows);
+}
+
+static struct relay_flow *flow_alloc(void)
+{
+	struct relay_flow *f;
+	uint32_t gen;
+
+	if (!relay.free_head)
+		return NULL;
+	f = &relay.flows[relay.free_head - 1];
+	relay.free_head = f->next_free;
+	gen = f->gen;
+	memset(f, 0, sizeof(*f));
+	f->gen = gen + 1;
+	f->cfd = f->ufd = f->dupfd = -1;
+	f->c2u.pipe[0] = f->c2u.pipe[1] = -1;
+	f->u2c.pipe[0] = f->u2c.pipe[1] = -1;
+	f->start_ms = loop_now_ms();
+	f->verdict = "allow";
+	f->reason = "rule";
+	relay.used++;
+	return f;
+}
+
+static void key_unlink(struct relay_flow *f)
+{
+	uint32_t *p = &relay.port_hash[f->key_port];
+
+	if (!f->key_family)
+		return;
+	while (*p) {
+		struct relay_flow *c = &relay.flows[*p - 1];
+
+		if (c == f) {
+			*p = f->key_next;
+			break;
+		}
+		p = &c->key_next;
+	}
+	f->key_family = 0;
+}
+
+/* The key of an address: IPv4 for v4-mapped, as accept() reports them */
+static void key_of(const struct sockaddr_storage *ss, int *family,
+		   uint8_t addr[16], uint16_t *port)
+{
+	memset(addr, 0, 16);
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+
+		*family = AF_INET;
+		memcpy(addr, &a->sin_addr, 4);
+		*port = ntohs(a->sin_port);
+		return;
+	}
+	{
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+
+		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+			*family = AF_INET;
+			memcpy(addr, a->sin6_addr.s6_addr + 12, 4);
+		} else {
+			*family = AF_INET6;
+			memcpy(addr, &a->sin6_addr, 16);
+		}
+		*port = ntohs(a->sin6_port);
+	}
+}
+
+static void key_link(struct relay_flow *f, const struct sockaddr_storage *ss)
+{
+	key_of(ss, &f->key_family, f->key_addr, &f->key_port);
+	f->key_next = relay.port_hash[f->key_port];
+	relay.port_hash[f->key_port] = flow_idx(f) + 1;
+}
+
+/* The arranged flow whose CMD end is @ss, not accepted yet */
+static struct relay_flow *key_find(const struct sockaddr_storage *ss)
+{
+	uint8_t addr[16];
+	uint16_t port;
+	int family;
+	uint32_t i;
+
+	key_of(ss, &family, addr, &port);
+	for (i = relay.port_hash[port]; i; i = relay.flows[i - 1].key_next) {
+		struct relay_flow *f = &relay.flows[i - 1];
+
+		if (f->key_family == family && f->cfd < 0 &&
+		    !memcmp(f->key_addr, addr, 16))
+			return f;
+	}
+	return NULL;
+}
+
+static void ino_link(struct relay_flow *f)
+{
+	uint32_t b = (uint32_t)(f->ino % INO_BUCKETS);
+
+	f->ino_next = relay.ino_hash[b];
+	relay.ino_hash[b] = flow_idx(f) + 1;
+}
+
+static void ino_unlink(struct relay_flow *f)
+{
+	uint32_t *p = &relay.ino_hash[f->ino % INO_BUCKETS];
+
+	while (*p) {
+		struct relay_flow *c = &relay.flows[*p - 1];
+
+		if (c == f) {
+			*p = f->ino_next;
+			return;
+		}
+		p = &c->ino_next;
+	}
+}
+
+int relay_peer_of(ino_t ino, dev_t dev, struct sockaddr_storage *ss,
+		  socklen_t *len)
+{
+	uint32_t i;
+
+	if (!relay.flows)
+		return -ENOENT;
+	for (i = relay.ino_hash[ino % INO_BUCKETS]; i;
+	     i = relay.flows[i - 1].ino_next) {
+		struct relay_flow *f = &relay.flows[i - 1];
+
+		if (f->ino != ino || f->dev != dev || f->state == FLOW_FREE)
+			continue;
+		memset(ss, 0, sizeof(*ss));
+		memcpy(ss, &f->dst.emu, f->dst.emu_len);
+		*len = f->dst.emu_len;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static void flow_queue(struct relay_flow *f)
+{
+	if (f->queued)
+		return;
+	f->queued = true;
+	f->next_ready = relay.ready_head;
+	relay.ready_head = flow_idx(f) + 1;
+}
+
+bool relay_busy(void)
+{
+	return relay.ready_head != 0;
+}
+
+void relay_run(void)
+{
+	uint32_t i = relay.ready_head;
+
+	relay.ready_head = 0;
+	while (i) {
+		struct relay_flow *f = &relay.flows[i - 1];
+
+		i = f->next_ready;
+		f->queued = false;
+		if (f->state != FLOW_FREE)
+			flow_step(f);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* pipes                                                              */
+
+static int pipe_get(struct relay_dir *d)
+{
+	if (d->pipe[0] >= 0)
+		return 0;
+	if (relay.n_spare) {
+		relay.n_spare--;
+		d->pipe[0] = relay.spare[relay.n_spare][0];
+		d->pipe[1] = relay.spare[relay.n_spare][1];
+		return 0;
+	}
+	if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC))
+		return -errno;
+	/* A larger pipe moves more per splice; not an error if refused */
+	fcntl(d->pipe[1], F_SETPIPE_SZ, RELAY_CHUNK);
+	return 0;
+}
+
+/* An empty pipe goes back to the pool: idle flows hold no pipes */
+static void pipe_put(struct relay_dir *d)
+{
+	if (d->pipe[0] < 0)
+		return;
+	if (!d->inpipe && relay.n_spare < RELAY_SPARE_PIPES) {
+		relay.spare[relay.n_spare][0] = d->pipe[0];
+		relay.spare[relay.n_spare][1] = d->pipe[1];
+		relay.n_spare++;
+	} else {
+		close(d->pipe[0]);
+		close(d->pipe[1]);
+	}
+	d->pipe[0] = d->pipe[1] = -1;
+	d->inpipe = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* ending a flow                                                      */
+
+static void sock_reset(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+static void fd_drop(int *fd)
+{
+	if (*fd < 0)
+		return;
+	loop_del(*fd);
+	close(*fd);
+	*fd = -1;
+}
+
+static void flow_log_close(const struct relay_flow *f)
+{
+	char dst[INET6_ADDRSTRLEN], up[INET6_ADDRSTRLEN];
+	struct log_line l;
+
+	sockaddr_ntop(&f->dst, dst, sizeof(dst));
+	log_begin(&l, "close");
+	log_str(&l, "verdict", f->verdict);
+	log_int(&l, "pid", f->pid);
+	log_str(&l, "comm", f->comm);
+	log_str(&l, "proto", relay_kind_str[f->kind]);
+	log_str(&l, "dst", dst);
+	log_int(&l, "port", f->dst.port);
+	if (f->up.kind == SA_ADDR &&
+	    (f->up.family != f->dst.family ||
+	     memcmp(f->up.addr, f->dst.addr, f->dst.family == AF_INET ? 4 : 16)))
+		log_str(&l, "upstream", sockaddr_ntop(&f->up, up, sizeof(up)));
+	if (f->host[0])
+		log_str(&l, f->kind == RELAY_TLS ? "sni" : "host", f->host);
+	if (f->rule[0])
+		log_str(&l, "rule", f->rule);
+	log_str(&l, "reason", f->reason);
+	log_int(&l, "bytes_up", (long long)f->c2u.bytes);
+	log_int(&l, "bytes_down", (long long)f->u2c.bytes);
+	log_int(&l, "duration_ms", (long long)(loop_now_ms() - f->start_ms));
+	log_end(&l);
+}
+
+/**
+ * flow_end() - log the flow, close it, free it
+ * @f:		the flow
+ * @reset:	close both sockets with a reset instead of a FIN
+ */
+static void flow_end(struct relay_flow *f, bool reset)
+{
+	if (f->answer_pending) {
+		/* CMD is still waiting in connect(): it gets the reason */
+		if (f->dupfd >= 0)
+			fcntl(f->dupfd, F_SETFL, f->saved_flags);
+		fd_drop(&f->dupfd);
+		notify_respond(f->req.id, 0, ECONNREFUSED);
+		target_pending_put(f->t);
+		f->answer_pending = false;
+	}
+	if (f->cfd >= 0 || f->state != FLOW_ARRANGED || f->c2u.bytes ||
+	    f->u2c.bytes)
+		flow_log_close(f);
+	if (reset) {
+		sock_reset(f->cfd);
+		sock_reset(f->ufd);
+	}
+	fd_drop(&f->cfd);
+	fd_drop(&f->ufd);
+	fd_drop(&f->dupfd);
+	pipe_put(&f->c2u);
+	pipe_put(&f->u2c);
+	key_unlink(f);
+	if (f->ino)
+		ino_unlink(f);
+	free(f->buf);
+	free(f->hello);
+	f->buf = NULL;
+	f->hello = NULL;
+	f->state = FLOW_FREE;
+	f->next_free = relay.free_head;
+	relay.free_head = flow_idx(f) + 1;
+	relay.used--;
+}
+
+/* ------------------------------------------------------------------ */
+/* connecting                                                         */
+
+static int flow_register(struct relay_flow *f, int fd)
+{
+	union loop_ref ref = {
+		.type = LOOP_RELAY,
+		.idx = flow_idx(f),
+		.fd = fd,
+	};
+
+	return loop_add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, ref);
+}
+
+/* Start our connect to f->up; 0, or -errno when it failed at once */
+static int flow_connect_up(struct relay_flow *f)
+{
+	int fd, one = 1, ret;
+
+	fd = socket(f->up.family == AF_INET ? AF_INET : AF_INET6,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)&f->up.emu, f->up.emu_len) &&
+	    errno != EINPROGRESS) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	ret = flow_register(f, fd);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	f->ufd = fd;
+	f->up_connected = false;
+	return 0;
+}
+
+/**
+ * up_check() - has our upstream connect completed?
+ *
+ * Return: 1 connected, 0 still connecting, -errno failed
+ */
+static int up_check(struct relay_flow *f)
+{
+	struct pollfd p = { .fd = f->ufd, .events = POLLOUT };
+	socklen_t sl = sizeof(int);
+	int err = 0;
+
+	if (f->up_connected)
+		return 1;
+	if (f->ufd < 0)
+		return 0;
+	if (poll(&p, 1, 0) != 1)
+		return 0;
+	if (getsockopt(f->ufd, SOL_SOCKET, SO_ERROR, &err, &sl))
+		err = errno;
+	if (err)
+		return -err;
+	f->up_connected = true;
+	return 1;
+}
+
+/* Where CMD's socket connects to reach us */
+static int relay_addr_for(int family, struct sockaddr_storage *ss,
+			  socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		memcpy(ss, &relay.addr4, sizeof(relay.addr4));
+		*len = sizeof(relay.addr4);
+		return 0;
+	}
+	if (relay.lfd6 >= 0) {
+		memcpy(ss, &relay.addr6, sizeof(relay.addr6));
+		*len = sizeof(relay.addr6);
+		return 0;
+	}
+	/* No ::1: the IPv4 listener, v4-mapped (fails on V6ONLY sockets) */
+	{
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = relay.addr4.sin_port;
+		a->sin6_addr.s6_addr[10] = a->sin6_addr.s6_addr[11] = 0xff;
+		memcpy(a->sin6_addr.s6_addr + 12, &relay.addr4.sin_addr, 4);
+		*len = sizeof(*a);
+	}
+	return 0;
+}
+
+/**
+ * flow_attach() - connect CMD's socket to us, and answer its connect
+ * @f:		the flow; f->dupfd is CMD's socket (closed here)
+ * @req:	the notification
+ * @t:		its target
+ */
+static void flow_attach(struct relay_flow *f, const struct seccomp_notif *req,
+			struct target *t)
+{
+	struct sockaddr_storage to, me;
+	socklen_t tolen, melen = sizeof(me);
+	struct pollfd p = { .fd = f->dupfd, .events = POLLOUT };
+	int family, ret;
+	socklen_t sl = sizeof(family);
+
+	if (getsockopt(f->dupfd, SOL_SOCKET, SO_DOMAIN, &family, &sl))
+		family = f->dst.family;
+	relay_addr_for(family, &to, &tolen);
+	if (!(f->saved_flags & O_NONBLOCK))
+		fcntl(f->dupfd, F_SETFL, f->saved_flags | O_NONBLOCK);
+	ret = connect(f->dupfd, (struct sockaddr *)&to, tolen) ? -errno : 0;
+	if (ret == -EINPROGRESS && poll(&p, 1, 0) == 1) {
+		int err = 0;
+
+		sl = sizeof(err);
+		getsockopt(f->dupfd, SOL_SOCKET, SO_ERROR, &err, &sl);
+		ret = -err;
+	}
+	if ((!ret || ret == -EINPROGRESS) &&
+	    !getsockname(f->dupfd, (struct sockaddr *)&me, &melen))
+		key_link(f, &me);
+	else if (!ret || ret == -EINPROGRESS)
+		ret = -errno;
+
+	if (ret == -EINPROGRESS && !(f->saved_flags & O_NONBLOCK)) {
+		/* Our listener is slow to answer: wait like any connect */
+		ret = notify_pend_connect(req, t, f->dupfd, f->saved_flags);
+		if (!ret) {
+			f->dupfd = -1;
+			return;
+		}
+		ret = -EAGAIN;
+	}
+	fcntl(f->dupfd, F_SETFL, f->saved_flags);
+	close(f->dupfd);
+	f->dupfd = -1;
+	notify_respond(req->id, 0, -ret);
+	if (ret && ret != -EINPROGRESS)
+		flow_end(f, true);
+}
+
+void relay_connect(const struct seccomp_notif *req, struct target *t, int dup,
+		   int flags, const struct sa_dest *d, enum relay_kind kind)
+{
+	struct relay_flow *f;
+	struct stat st;
+	int ret;
+
+	f = flow_alloc();
+	if (!f) {
+		log_warn("relay: %d flows, no room for another", RELAY_FLOWS);
+		close(dup);
+		notify_respond(req->id, 0, ENOBUFS);
+		return;
+	}
+	f->state = FLOW_ARRANGED;
+	f->kind = kind;
+	f->pid = t->pid;
+	f->tgid = t->tgid;
+	memcpy(f->comm, t->comm, sizeof(f->comm));
+	f->dst = *d;
+	f->up = *d;
+	f->dupfd = dup;
+	f->saved_flags = flags;
+	if (!fstat(dup, &st)) {
+		f->ino = st.st_ino;
+		f->dev = st.st_dev;
+		ino_link(f);
+	}
+
+	ret = flow_connect_up(f);
+	if (ret) {
+		/* ENETUNREACH and friends: CMD's connect fails the same way */
+		f->reason = "upstream_connect";
+		fd_drop(&f->dupfd);
+		notify_respond(req->id, 0, -ret);
+		flow_end(f, false);
+		return;
+	}
+
+	if (!(flags & O_NONBLOCK) && up_check(f) == 0) {
+		if (!target_pending_get(t, RELAY_PENDING_MAX)) {
+			log_warn("pid %d: too many connects in flight", t->pid);
+			fd_drop(&f->dupfd);
+			notify_respond(req->id, 0, EAGAIN);
+			flow_end(f, false);
+			return;
+		}
+		f->answer_pending = true;
+		f->req = *req;
+		f->t = t;
+		return;
+	}
+	flow_attach(f, req, t);
+}
+
+/* Our connect completed (or failed) while CMD waits in connect() */
+static void flow_answer(struct relay_flow *f, int up)
+{
+	struct seccomp_notif req = f->req;
+	struct target *t = f->t;
+
+	f->answer_pending = false;
+	if (up < 0) {
+		fcntl(f->dupfd, F_SETFL, f->saved_flags);
+		fd_drop(&f->dupfd);
+		notify_respond(req.id, 0, -up);
+		target_pending_put(t);
+		f->reason = "upstream_refused";
+		f->verdict = "allow";
+		flow_end(f, false);
+		return;
+	}
+	flow_attach(f, &req, t);
+	target_pending_put(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* accepting                                                          */
+
+static void relay_accept(int lfd)
+{
+	struct sockaddr_storage peer;
+	socklen_t pl;
+	int fd, one = 1;
+
+	for (;;) {
+		struct relay_flow *f;
+		char who[INET6_ADDRSTRLEN] = "?";
+
+		pl = sizeof(peer);
+		fd = accept4(lfd, (struct sockaddr *)&peer, &pl,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return;
+		}
+		f = key_find(&peer);
+		if (!f || f->state == FLOW_FREE) {
+			struct log_line l;
+
+			if (peer.ss_family == AF_INET)
+				inet_ntop(AF_INET,
+					  &((struct sockaddr_in *)&peer)->sin_addr,
+					  who, sizeof(who));
+			else
+				inet_ntop(AF_INET6,
+					  &((struct sockaddr_in6 *)&peer)->sin6_addr,
+					  who, sizeof(who));
+			log_begin(&l, "relay");
+			log_str(&l, "verdict", "deny");
+			log_str(&l, "peer", who);
+			log_str(&l, "reason", "not_arranged");
+			log_end(&l);
+			sock_reset(fd);
+			close(fd);
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (flow_register(f, fd)) {
+			close(fd);
+			flow_end(f, true);
+			continue;
+		}
+		f->cfd = fd;
+		key_unlink(f);
+		f->state = FLOW_PEEK;
+		flow_step(f);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* deciding                                                           */
+
+static void flow_log_decision(struct relay_flow *f, const char *event,
+			      const struct policy_decision *pd,
+			      const char *reason)
+{
+	char dst[INET6_ADDRSTRLEN];
+	const char *verdict = policy_verdict_str[pd->verdict];
+	struct log_line l;
+
+	sockaddr_ntop(&f->dst, dst, sizeof(dst));
+	log_begin(&l, event);
+	log_str(&l, "verdict", verdict);
+	log_int(&l, "pid", f->pid);
+	log_str(&l, "comm", f->comm);
+	log_str(&l, "proto", relay_kind_str[f->kind]);
+	log_str(&l, "dst", dst);
+	log_int(&l, "port", f->dst.port);
+	if (f->host[0])
+		log_str(&l, f->kind == RELAY_TLS ? "sni" : "host", f->host);
+	log_str(&l, "rule", pd->rule ? pd->rule : "default");
+	log_str(&l, "reason", reason);
+	log_end(&l);
+
+	snprintf(f->rule, sizeof(f->rule), "%s", pd->rule ? pd->rule : "default");
+	f->reason = reason;
+	f->verdict = verdict;
+	if (pd->verdict == POLICY_VERDICT_ALLOW)
+		return;
+	log_human("%s %s %s%s%s:%u%s%s pid %d (%s): %s",
+		  pd->verdict == POLICY_VERDICT_AUDIT ? "AUDIT" : "DENY",
+		  relay_kind_str[f->kind], f->dst.family == AF_INET6 ? "[" : "",
+		  dst, f->dst.family == AF_INET6 ? "]" : "", f->dst.port,
+		  f->host[0] ? " name " : "", f->host, f->pid, f->comm,
+		  verdict_relay_reason(reason));
+}
+
+/* Does the stub know @name as a name of @d's address? */
+static bool flow_name_maps(const struct sa_dest *d, const char *name)
+{
+	const char *names[16];
+	int i, n;
+
+	n = dns_stub_names(d->family, d->addr, names, ARRAY_SIZE(names));
+	for (i = 0; i < n; i++)
+		if (!strcasecmp(names[i], name))
+			return true;
+	return false;
+}
+
+/* Write what we hold to the client, then end the flow */
+static void flow_deny(struct relay_flow *f, const uint8_t *msg, size_t len)
+{
+	if (len && f->cfd >= 0) {
+		ssize_t n = send(f->cfd, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		(void)n;
+		shutdown(f->cfd, SHUT_WR);
+	}
+	flow_end(f, false);
+}
+
+static void flow_open(struct relay_flow *f)
+{
+	f->state = FLOW_OPEN;
+	free(f->hello);
+	f->hello = NULL;
+}
+
+static void flow_resolved(void *arg, uint32_t gen, int status,
+			  const struct sa_dest *addrs, size_t n);
+
+/**
+ * flow_decide_tls() - the ClientHello is complete: allow, move, or deny
+ */
+static void flow_decide_tls(struct relay_flow *f)
+{
+	const struct tls_hello_info *hi = &f->hello->info;
+	struct policy_decision pd;
+	uint8_t alert[TLS_ALERT_LEN];
+	ssize_t alen;
+	const char *reason;
+
+	snprintf(f->host, sizeof(f->host), "%s", hi->sni);
+	verdict_decide_name(hi->has_sni ? hi->sni : NULL, &f->dst, &pd);
+	if (pd.verdict == POLICY_VERDICT_DENY) {
+		reason = hi->has_sni ? "sni_denied" : "no_sni";
+		goto deny;
+	}
+	if (pd.name && !flow_name_maps(&f->dst, hi->sni)) {
+		/* Allowed name, someone else's address: go to its own.
+		 * The answer may come before dns_stub_resolve() returns. */
+		f->state = FLOW_RESOLVE;
+		if (dns_stub_resolve(hi->sni, f->dst.family, flow_resolved, f,
+				     f->gen)) {
+			f->state = FLOW_PEEK;
+			reason = "sni_mismatch";
+			goto deny;
+		}
+		return;
+	}
+	flow_log_decision(f, "tls", &pd,
+			  hi->has_sni ? (pd.name ? "sni" : "sni_address")
+				      : "no_sni_address");
+	flow_open(f);
+	return;
+deny:
+	flow_log_decision(f, "tls", &pd, reason);
+	if (pd.verdict == POLICY_VERDICT_AUDIT) {
+		flow_open(f);
+		return;
+	}
+	alen = tls_hello_alert_denied(alert, sizeof(alert), hi->record_version);
+	flow_deny(f, alert, alen > 0 ? (size_t)alen : 0);
+}
+
+/**
+ * flow_resolved() - the SNI's addresses, for a flow whose destination
+ * was not one of them
+ */
+static void flow_resolved(void *arg, uint32_t gen, int status,
+			  const struct sa_dest *addrs, size_t n)
+{
+	struct relay_flow *f = arg;
+	struct policy_decision pd = { .verdict = POLICY_VERDICT_DENY };
+	uint8_t alert[TLS_ALERT_LEN];
+	ssize_t alen;
+	size_t i;
+
+	if (f->gen != gen || f->state != FLOW_RESOLVE)
+		return;
+	for (i = 0; !status && i < n; i++) {
+		struct sa_dest a = addrs[i];
+
+		sockaddr_set_port(&a, f->dst.port);
+		verdict_decide_name(f->host, &a, &pd);
+		if (pd.verdict == POLICY_VERDICT_ALLOW)
+			break;
+	}
+	if (status || i == n) {
+		flow_log_decision(f, "tls", &pd, "sni_mismatch");
+		alen = tls_hello_alert_denied(alert, sizeof(alert),
+					      f->hello->info.record_version);
+		flow_deny(f, alert, alen > 0 ? (size_t)alen : 0);
+		return;
+	}
+	f->up = addrs[i];
+	sockaddr_set_port(&f->up, f->dst.port);
+	fd_drop(&f->ufd);
+	if (flow_connect_up(f)) {
+		f->reason = "upstream_connect";
+		flow_end(f, true);
+		return;
+	}
+	flow_log_decision(f, "tls", &pd, "sni_redirected");
+	flow_open(f);
+	flow_step(f);
+}
+
+/* ------------------------------------------------------------------ */
+/* moving bytes                                                       */
+
+enum pump {
+	PUMP_WAIT,	/* EAGAIN somewhere: the next event continues */
+	PUMP_DONE,	/* this direction has ended */
+	PUMP_BUDGET,	/* more to do, another turn */
+	PUMP_RESET,	/* a side failed: reset the flow */
+};
+
+/**
+ * dir_pump() - splice one direction until it would block
+ * @d:		the direction
+ * @from:	source socket
+ * @to:		destination socket
+ * @budget:	bytes this turn may still move, decremented
+ */
+static enum pump dir_pump(struct relay_dir *d, int from, int to,
+			  size_t *budget)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (d->inpipe) {
+			n = splice(d->pipe[0], NULL, to, NULL, d->inpipe,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n < 0) {
+				if (errno == EAGAIN)
+					return PUMP_WAIT;
+				if (errno == EINTR)
+					continue;
+				return PUMP_RESET;
+			}
+			d->inpipe -= (size_t)n;
+			d->bytes += (uint64_t)n;
+			*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
+			continue;
+		}
+		if (d->eof) {
+			if (!d->shut) {
+				shutdown(to, SHUT_WR);
+				d->shut = true;
+			}
+			pipe_put(d);
+			return PUMP_DONE;
+		}
+		if (!*budget)
+			return PUMP_BUDGET;
+		if (pipe_get(d))
+			return PUMP_RESET;
+		n = splice(from, NULL, d->pipe[1], NULL, RELAY_CHUNK,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n < 0) {
+			if (errno == EAGAIN) {
+				pipe_put(d);
+				return PUMP_WAIT;
+			}
+			if (errno == EINTR)
+				continue;
+			return PUMP_RESET;
+		}
+		if (!n)
+			d->eof = true;
+		d->inpipe += (size_t)n;
+	}
+}
+
+/* Write the peeked bytes upstream; 1 when all are out, 0 wait, -errno */
+static int flow_flush(struct relay_flow *f)
+{
+	while (f->boff < f->blen) {
+		ssize_t n = send(f->ufd, f->buf + f->boff, f->blen - f->boff,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EAGAIN)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		f->boff += (size_t)n;
+		f->c2u.bytes += (uint64_t)n;
+	}
+	free(f->buf);
+	f->buf = NULL;
+	f->blen = f->boff = 0;
+	return 1;
+}
+
+/* Read what the client sent into the peek buffer: bytes read, 0 on EOF,
+ * -EAGAIN, or -errno */
+static ssize_t flow_peek_read(struct relay_flow *f)
+{
+	ssize_t n;
+
+	if (!f->buf) {
+		f->buf = malloc(RELAY_PEEK_MAX);
+		if (!f->buf)
+			return -ENOMEM;
+	}
+	if (f->blen == RELAY_PEEK_MAX)
+		return -E2BIG;
+	do
+		n = recv(f->cfd, f->buf + f->blen, RELAY_PEEK_MAX - f->blen, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	f->blen += (size_t)n;
+	return n;
+}
+
+static void flow_peek_tls(struct relay_flow *f)
+{
+	struct policy_decision pd = { .verdict = POLICY_VERDICT_DENY };
+
+	if (!f->hello) {
+		f->hello = malloc(sizeof(*f->hello));
+		if (!f->hello) {
+			flow_end(f, true);
+			return;
+		}
+		tls_hello_init(f->hello);
+	}
+	for (;;) {
+		size_t before = f->blen;
+		ssize_t n = flow_peek_read(f);
+		int ret;
+
+		if (n == -EAGAIN)
+			return;
+		if (n <= 0) {
+			/* EOF or error before a ClientHello: nothing sent */
+			f->reason = n ? "client_error" : "client_eof";
+			f->verdict = "none";
+			flow_end(f, n != 0);
+			return;
+		}
+		ret = tls_hello_feed(f->hello, f->buf + before, (size_t)n);
+		if (ret == TLS_HELLO_NEED_MORE)
+			continue;
+		if (ret == TLS_HELLO_DONE) {
+			flow_decide_tls(f);
+			return;
+		}
+		/* Not TLS, or a ClientHello we refuse to read */
+		flow_log_decision(f, "tls", &pd,
+				  ret == -EINVAL ? "sni_invalid" : "not_tls");
+		if (pd.verdict == POLICY_VERDICT_AUDIT)
+			flow_open(f);
+		else
+			flow_deny(f, NULL, 0);
+		return;
+	}
+}
+
+/* One turn of an open flow */
+static void flow_pump(struct relay_flow *f)
+{
+	size_t budget = RELAY_BUDGET;
+	enum pump a, b;
+	int ret;
+
+	ret = up_check(f);
+	if (ret < 0) {
+		f->reason = "upstream_refused";
+		flow_end(f, true);
+		return;
+	}
+	if (!ret)
+		return;
+	if (f->buf) {
+		ret = flow_flush(f);
+		if (ret < 0) {
+			f->reason = "upstream_error";
+			flow_end(f, true);
+			return;
+		}
+		if (!ret)
+			return;
+	}
+	a = dir_pump(&f->c2u, f->cfd, f->ufd, &budget);
+	b = dir_pump(&f->u2c, f->ufd, f->cfd, &budget);
+	if (a == PUMP_RESET || b == PUMP_RESET) {
+		f->reason = a == PUMP_RESET ? "reset_client" : "reset_upstream";
+		flow_end(f, true);
+		return;
+	}
+	if (a == PUMP_DONE && b == PUMP_DONE) {
+		flow_end(f, false);
+		return;
+	}
+	if (a == PUMP_BUDGET || b == PUMP_BUDGET)
+		flow_queue(f);
+}
+
+/**
+ * flow_step() - do whatever the flow can do now
+ */
+static void flow_step(struct relay_flow *f)
+{
+	int ret;
+
+	switch (f->state) {
+	case FLOW_ARRANGED:
+		if (f->answer_pending) {
+			ret = up_check(f);
+			if (ret)
+				flow_answer(f, ret < 0 ? ret : 0);
+		} else if (up_check(f) < 0 && f->cfd < 0) {
+			/* CMD was told 0/EINPROGRESS: it sees a reset */
+			f->reason = "upstream_refused";
+			flow_end(f, true);
+		}
+		return;
+	case FLOW_PEEK:
+		if (up_check(f) < 0) {
+			f->reason = "upstream_refused";
+			flow_end(f, true);
+			return;
+		}
+		switch (f->kind) {
+		case RELAY_TLS:
+			flow_peek_tls(f);
+			break;
+		case RELAY_NONE:
+		case RELAY_HTTP:
+		case RELAY_FTP:
+		case RELAY_SSH:
+		case RELAY_KIND_NUM:
+			f->reason = "unsupported";
+			flow_end(f, true);
+			return;
+		}
+		if (f->state == FLOW_OPEN)
+			flow_pump(f);
+		return;
+	case FLOW_RESOLVE:
+		return;
+	case FLOW_OPEN:
+		flow_pump(f);
+		return;
+	case FLOW_FREE:
+		return;
+	}
+}
+
+void relay_handler(union loop_ref ref, uint32_t events)
+{
+	struct relay_flow *f;
+
+	(void)events;
+	if (ref.type == LOOP_RELAY_LISTEN) {
+		relay_accept(ref.fd);
+		return;
+	}
+	if (ref.idx >= RELAY_FLOWS)
+		return;
+	f = &relay.flows[ref.idx];
+	if (f->state == FLOW_FREE || (f->cfd != ref.fd && f->ufd != ref.fd))
+		return;
+	flow_step(f);
+}
+
+/**
+ * relay_timer() - about once a second: flows that wait too long
+ */
+void relay_timer(void)
+{
+	uint64_t now = loop_now_ms();
+	uint32_t i;
+
+	if (!relay.used)
+		return;
+	for (i = 0; i < RELAY_FLOWS; i++) {
+		struct relay_flow *f = &relay.flows[i];
+
+		switch (f->state) {
+		case FLOW_ARRANGED:
+			if (f->answer_pending && !notify_valid(f->req.id)) {
+				/* CMD died in connect() */
+				fd_drop(&f->dupfd);
+				target_pending_put(f->t);
+				f->answer_pending = false;
+				f->reason = "cmd_gone";
+				flow_end(f, true);
+			} else if (!f->answer_pending && f->cfd < 0 &&
+				   now - f->start_ms > RELAY_ACCEPT_MS) {
+				f->reason = "never_accepted";
+				flow_end(f, true);
+			}
+			break;
+		case FLOW_PEEK:
+			if (now - f->start_ms > RELAY_PEEK_MS) {
+				f->reason = "peek_timeout";
+				f->verdict = "none";
+				flow_end(f, true);
+			}
+			break;
+		case FLOW_RESOLVE:
+		case FLOW_OPEN:
+		case FLOW_FREE:
+			break;
+		}
+	}
+}
