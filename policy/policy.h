@@ -202,6 +202,8 @@ enum policy_verdict policy_http_verdict(const struct policy *p,
 
 /* ssh rule with verify_banner: true (the relay checks the server banner) */
 bool policy_rule_verify_banner(const struct policy_rule *rule);
+/* http rule with methods, path_rules or path_default: requests are read */
+bool policy_rule_has_paths(const struct policy_rule *rule);
 
 /**
  * policy_errno_parse() - errno value of a name deny_errno accepts

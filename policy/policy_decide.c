@@ -369,6 +369,11 @@ bool policy_rule_verify_banner(const struct policy_rule *r)
 	return r && r->verify_banner;
 }
 
+bool policy_rule_has_paths(const struct policy_rule *r)
+{
+	return r && (r->n_path_rules || r->n_methods || r->has_path_default);
+}
+
 void policy_free(struct policy *p)
 {
 	size_t i;

@@ -1486,6 +1486,54 @@ START_TEST(test_policy_examples_load)
 }
 END_TEST
 
+/* Among matching allow rules, one that needs no inspection wins; the
+ * relay learns from the decision's proto and match what to inspect */
+START_TEST(test_policy_plain_rule_wins)
+{
+	struct policy *p = load_ok("version: 1\n"
+				   "rules:\n"
+				   "  - dst: a.example\n"
+				   "    proto: https\n"
+				   "  - dst: 198.51.100.0/24\n"
+				   "    proto: tcp\n"
+				   "    port: 443\n"
+				   "  - dst: b.example\n"
+				   "    proto: ssh\n"
+				   "    verify_banner: true\n"
+				   "  - dst: c.example\n"
+				   "    proto: http\n"
+				   "    path_rules:\n"
+				   "      - { path: /ok/, action: allow }\n"
+				   "  - dst: d.example\n"
+				   "    proto: http\n");
+	struct policy_decision d;
+
+	/* the tcp CIDR rule allows every byte: no inspection */
+	ask(p, "198.51.100.10", 443, TCP, "a.example", &d);
+	ck_assert_int_eq(d.verdict, ALLOW);
+	ck_assert_int_eq(d.proto, POLICY_PROTO_TCP);
+	/* elsewhere the https rule is the only one */
+	ask(p, "203.0.113.5", 443, TCP, "a.example", &d);
+	ck_assert_int_eq(d.verdict, ALLOW);
+	ck_assert_int_eq(d.proto, POLICY_PROTO_HTTPS);
+	ck_assert_str_eq(d.name, "a.example");
+	ask(p, "203.0.113.5", 22, TCP, "b.example", &d);
+	ck_assert_int_eq(d.proto, POLICY_PROTO_SSH);
+	ck_assert(policy_rule_verify_banner(d.match));
+	ck_assert(!policy_rule_has_paths(d.match));
+	ask(p, "203.0.113.5", 80, TCP, "c.example", &d);
+	ck_assert_int_eq(d.proto, POLICY_PROTO_HTTP);
+	ck_assert(policy_rule_has_paths(d.match));
+	ask(p, "203.0.113.5", 80, TCP, "d.example", &d);
+	ck_assert_int_eq(d.proto, POLICY_PROTO_HTTP);
+	ck_assert(!policy_rule_has_paths(d.match));
+	/* no SNI, no name: only the address can allow */
+	ask(p, "203.0.113.5", 443, TCP, NULL, &d);
+	ck_assert_int_eq(d.verdict, DENY);
+	policy_free(p);
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -1519,6 +1567,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_policy_str_tables);
 	tcase_add_test(tc, test_policy_query_names_robust);
 	tcase_add_test(tc, test_policy_examples_load);
+	tcase_add_test(tc, test_policy_plain_rule_wins);
 	suite_add_tcase(s, tc);
 	return s;
 }
