@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "config.h"
-#include "relay.h"
 #include "dns_stub.h"
 #include "filter.h"
 #include "log.h"
@@ -21,6 +21,7 @@
 #include "policy.h"
 #include "privs.h"
 #include "reaper.h"
+#include "relay.h"
 #include "resolvconf.h"
 #include "spawn.h"
 #include "target.h"
@@ -286,6 +287,22 @@ static void setup_dns(const struct policy *p)
 			 strerror(-ret));
 }
 
+/**
+ * raise_nofile() - the relay holds two sockets per connection it carries
+ *
+ * Called after CMD was started, so CMD keeps the limits it was given; the
+ * supervisor takes its hard limit as its soft one.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) || r.rlim_cur >= r.rlim_max)
+		return;
+	r.rlim_cur = r.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &r);
+}
+
 static int main_loop(void)
 {
 	struct epoll_event evs[64];
@@ -399,6 +416,7 @@ int main(int argc, char **argv)
 	if (ret)
 		return ret;
 	reaper_set_cmd(pid);
+	raise_nofile();
 
 	ret = notify_init(listener);
 	if (ret)
