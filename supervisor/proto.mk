@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# supervisor/proto.mk - protocol peekers (TLS ClientHello, QUIC Initial),
-# their unit tests and fuzz targets; included from supervisor/local.mk
+# supervisor/proto.mk - protocol peekers (TLS ClientHello, QUIC Initial,
+# HTTP/1.x requests, FTP control replies, SSH banners), their unit tests
+# and fuzz targets; included from supervisor/local.mk
 
 noinst_LIBRARIES += supervisor/libproto.a
 supervisor_libproto_a_SOURCES = \
 	supervisor/tls_hello.c supervisor/tls_hello.h \
-	supervisor/quic_initial.c supervisor/quic_initial.h
+	supervisor/quic_initial.c supervisor/quic_initial.h \
+	supervisor/http_req.c supervisor/http_req.h
 supervisor_libproto_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 
 check_PROGRAMS += tests/unit/check_tls_hello tests/unit/check_quic_initial
@@ -21,6 +23,13 @@ tests_unit_check_quic_initial_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(CHECK_CFLAGS)
 tests_unit_check_quic_initial_LDADD = supervisor/libproto.a $(OPENSSL_LIBS) \
 	$(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/check_http_req
+TESTS += tests/unit/check_http_req
+
+tests_unit_check_http_req_SOURCES = tests/unit/check_http_req.c
+tests_unit_check_http_req_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_http_req_LDADD = supervisor/libproto.a $(CHECK_LIBS)
 
 # Fuzz targets: replayed over their seed corpora under `make check`
 # through tests/fuzz/fuzz_main.c with any compiler; with CC=clang
