@@ -8,7 +8,8 @@ supervisor_libproto_a_SOURCES = \
 	supervisor/tls_hello.c supervisor/tls_hello.h \
 	supervisor/quic_initial.c supervisor/quic_initial.h \
 	supervisor/http_req.c supervisor/http_req.h \
-	supervisor/ftp_ctl.c supervisor/ftp_ctl.h
+	supervisor/ftp_ctl.c supervisor/ftp_ctl.h \
+	supervisor/ssh_banner.c supervisor/ssh_banner.h
 supervisor_libproto_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 
 check_PROGRAMS += tests/unit/check_tls_hello tests/unit/check_quic_initial
@@ -25,8 +26,10 @@ tests_unit_check_quic_initial_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) \
 tests_unit_check_quic_initial_LDADD = supervisor/libproto.a $(OPENSSL_LIBS) \
 	$(CHECK_LIBS)
 
-check_PROGRAMS += tests/unit/check_http_req tests/unit/check_ftp_ctl
-TESTS += tests/unit/check_http_req tests/unit/check_ftp_ctl
+check_PROGRAMS += tests/unit/check_http_req tests/unit/check_ftp_ctl \
+	tests/unit/check_ssh_banner
+TESTS += tests/unit/check_http_req tests/unit/check_ftp_ctl \
+	tests/unit/check_ssh_banner
 
 tests_unit_check_http_req_SOURCES = tests/unit/check_http_req.c
 tests_unit_check_http_req_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -35,6 +38,10 @@ tests_unit_check_http_req_LDADD = supervisor/libproto.a $(CHECK_LIBS)
 tests_unit_check_ftp_ctl_SOURCES = tests/unit/check_ftp_ctl.c
 tests_unit_check_ftp_ctl_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_ftp_ctl_LDADD = supervisor/libproto.a $(CHECK_LIBS)
+
+tests_unit_check_ssh_banner_SOURCES = tests/unit/check_ssh_banner.c
+tests_unit_check_ssh_banner_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_ssh_banner_LDADD = supervisor/libproto.a $(CHECK_LIBS)
 
 # Fuzz targets: replayed over their seed corpora under `make check`
 # through tests/fuzz/fuzz_main.c with any compiler; with CC=clang
