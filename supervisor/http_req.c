@@ -823,7 +823,7 @@ static int head_done(struct http_req *r, const struct hstate *h,
 		if (host_port(h->host, h->host_len, host, &port, false))
 			return -EBADMSG;
 		if (!from_target) {
-			memcpy(r->host, host, sizeof(host));
+			memcpy(r->host, host, strlen(host) + 1);
 			r->port = port;
 		}
 	}

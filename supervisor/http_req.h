@@ -111,10 +111,11 @@ struct http_req {
 	size_t head_len;
 };
 
-/* States of struct http_body: what the next byte may be */
+/* States of struct http_body: what the next byte may be.  A tracker that
+ * was never initialized (all zero) is in the error state. */
 enum http_body_state {
-	HTTP_BODY_S_DONE,	 /* the body has ended: nothing more */
 	HTTP_BODY_S_ERROR,	 /* malformed: nothing more */
+	HTTP_BODY_S_DONE,	 /* the body has ended: nothing more */
 	HTTP_BODY_S_LENGTH,	 /* @left bytes of a Content-Length body */
 	HTTP_BODY_S_SIZE,	 /* hex digits of a chunk-size */
 	HTTP_BODY_S_SIZE_WS,	 /* SP/HTAB after the size: ';' must come */

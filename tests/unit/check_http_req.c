@@ -745,6 +745,20 @@ START_TEST(test_http_body_limits)
 }
 END_TEST
 
+/* A tracker nobody initialized lets nothing through as a body */
+START_TEST(test_http_body_uninitialized)
+{
+	struct http_body body;
+	bool done = true;
+
+	memset(&body, 0, sizeof(body));
+	ck_assert_int_eq(http_body_consume(&body, (const uint8_t *)"x", 1,
+					   &done),
+			 -EBADMSG);
+	ck_assert(!done);
+}
+END_TEST
+
 static Suite *http_req_suite(void)
 {
 	Suite *s = suite_create("http_req");
@@ -771,6 +785,7 @@ static Suite *http_req_suite(void)
 			    (int)ARRAY_SIZE(body_cases));
 	tcase_add_test(tc, test_http_body_split_everywhere);
 	tcase_add_test(tc, test_http_body_limits);
+	tcase_add_test(tc, test_http_body_uninitialized);
 	suite_add_tcase(s, tc);
 	return s;
 }
