@@ -5,8 +5,10 @@
 #   FUZZ_SECONDS=60 tests/fuzz/run-fuzz.sh SRCDIR BUILDDIR
 #
 # Each target runs FUZZ_SECONDS (default 60) on a copy of its seed corpus
-# (new inputs stay in BUILDDIR, the tree is not touched).  Exit status 1 if
-# any target crashed, leaked or timed out; the crash input is kept and named.
+# (new inputs stay in BUILDDIR, the tree is not touched), with
+# tests/fuzz/<target>.dict as its dictionary when there is one.  Exit status
+# 1 if any target crashed, leaked or timed out; the crash input is kept and
+# named.
 set -u
 src=$(cd "${1:?source dir}" && pwd)
 build=${2:?build dir}
@@ -21,7 +23,8 @@ fi
 
 # target:corpus directory
 targets="fuzz_policy:policy/yaml fuzz_policy_spec:policy/spec
-	fuzz_dns_msg:dns fuzz_tls_hello:tls fuzz_quic_initial:quic"
+	fuzz_dns_msg:dns fuzz_tls_hello:tls fuzz_quic_initial:quic
+	fuzz_http_req:http fuzz_ftp_ctl:ftp fuzz_ssh_banner:ssh"
 progs=""
 for t in $targets; do
 	progs="$progs tests/fuzz/${t%%:*}"
@@ -36,9 +39,13 @@ for t in $targets; do
 	work="$build/fuzz-corpus/$name"
 	mkdir -p "$work" "$build/fuzz-crashes"
 	[ -d "$seeds" ] && cp -n "$seeds"/* "$work"/ 2>/dev/null
-	if "$build/tests/fuzz/$name" -max_total_time="$secs" -timeout=10 \
-		-rss_limit_mb=2048 -artifact_prefix="$build/fuzz-crashes/$name-" \
-		-print_final_stats=1 "$work" >"$build/$name.fuzz.log" 2>&1; then
+	dict=()
+	[ -f "$src/tests/fuzz/$name.dict" ] &&
+		dict=(-dict="$src/tests/fuzz/$name.dict")
+	if "$build/tests/fuzz/$name" "${dict[@]}" -max_total_time="$secs" \
+		-timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix="$build/fuzz-crashes/$name-" -print_final_stats=1 \
+		"$work" >"$build/$name.fuzz.log" 2>&1; then
 		runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' \
 			"$build/$name.fuzz.log" | grep -o '[0-9]*$')
 		echo "fuzz: $name: ${secs}s, ${runs:-?} runs, clean"
