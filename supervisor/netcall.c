@@ -604,8 +604,8 @@ static void nc_connect(const struct seccomp_notif *req, struct target *t)
 		if (v.dns_redirect)
 			nc_redirect_dns(si.family, &d);
 		if (v.relay != RELAY_NONE && si.type == SOCK_STREAM) {
-			relay_connect(req, t, steal_fd(&dup), si.flags, &d,
-				      v.relay);
+			relay_connect(req, t, steal_fd(&dup), si.family,
+				      si.flags, &d, v.relay, v.rule);
 			return;
 		}
 		break;

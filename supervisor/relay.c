@@ -60,16 +60,23 @@
 #include <sys/stat.h>
 
 #include "dns_stub.h"
+#include "ftp_ctl.h"
+#include "http_req.h"
 #include "log.h"
 #include "notify.h"
 #include "policy.h"
 #include "relay.h"
+#include "ssh_banner.h"
 #include "tls_hello.h"
 #include "util.h"
 #include "verdict.h"
 
 #define RELAY_FLOWS		16384
 #define RELAY_PEEK_MAX		(TLS_HELLO_HDR_LEN + TLS_HELLO_MAX + 4096)
+#define RELAY_FTP_BUF		4096
+#define RELAY_FTP_EXPECT	64	/* passive data connects awaited */
+#define RELAY_FTP_EXPECT_MS	30000
+#define RELAY_SSH_PEEK		8192
 #define RELAY_CHUNK		(256 * 1024)
 #define RELAY_BUDGET		(1024 * 1024)
 #define RELAY_ACCEPT_MS		10000	/* arranged, but never accepted */
@@ -132,10 +139,22 @@ struct relay_flow {
 	struct target *t;
 	int dupfd;
 	int saved_flags;
-	/* Peeked bytes, not yet written upstream */
+	int sock_family;		/* of CMD's socket */
+	/* Peeked bytes, not yet written on (upstream; to CMD if @buf_down) */
 	uint8_t *buf;
 	size_t blen, boff;
+	bool buf_down;
 	struct tls_hello *hello;
+	/* http: requests are read, decided and forwarded one by one */
+	struct http_body *hbody;
+	size_t hscan;			/* bytes of buf approved to send */
+	bool in_body;			/* hscan is inside a request body */
+	bool hraw;			/* after an upgrade: spliced */
+	unsigned int requests;
+	/* ftp: server replies are followed (never changed) */
+	struct ftp_ctl *ftp;
+	uint8_t *ubuf;
+	size_t ulen, uoff;
 	char host[TLS_SNI_SIZE];
 	char rule[96];
 	const char *reason;
@@ -159,6 +178,12 @@ static struct {
 	uint32_t ino_hash[INO_BUCKETS];
 	int spare[RELAY_SPARE_PIPES][2];
 	unsigned int n_spare;
+	struct {
+		int family;
+		uint8_t addr[16];
+		uint16_t port;
+		uint64_t until_ms;
+	} expect[RELAY_FTP_EXPECT];
 } relay = { .lfd4 = -1, .lfd6 = -1 };
 
 static void flow_step(struct relay_flow *f);
@@ -479,11 +504,12 @@ static void sock_reset(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }
 
+/* The relay's sockets are its own (never duplicated): closing the last
+ * reference also takes them out of the epoll set */
 static void fd_drop(int *fd)
 {
 	if (*fd < 0)
 		return;
-	loop_del(*fd);
 	close(*fd);
 	*fd = -1;
 }
@@ -549,8 +575,14 @@ static void flow_end(struct relay_flow *f, bool reset)
 		ino_unlink(f);
 	free(f->buf);
 	free(f->hello);
+	free(f->hbody);
+	free(f->ftp);
+	free(f->ubuf);
 	f->buf = NULL;
 	f->hello = NULL;
+	f->hbody = NULL;
+	f->ftp = NULL;
+	f->ubuf = NULL;
 	f->state = FLOW_FREE;
 	f->next_free = relay.free_head;
 	relay.free_head = flow_idx(f) + 1;
@@ -662,12 +694,10 @@ static void flow_attach(struct relay_flow *f, const struct seccomp_notif *req,
 	struct sockaddr_storage to, me;
 	socklen_t tolen, melen = sizeof(me);
 	struct pollfd p = { .fd = f->dupfd, .events = POLLOUT };
-	int family, ret;
-	socklen_t sl = sizeof(family);
+	socklen_t sl;
+	int ret;
 
-	if (getsockopt(f->dupfd, SOL_SOCKET, SO_DOMAIN, &family, &sl))
-		family = f->dst.family;
-	relay_addr_for(family, &to, &tolen);
+	relay_addr_for(f->sock_family, &to, &tolen);
 	if (!(f->saved_flags & O_NONBLOCK))
 		fcntl(f->dupfd, F_SETFL, f->saved_flags | O_NONBLOCK);
 	ret = connect(f->dupfd, (struct sockaddr *)&to, tolen) ? -errno : 0;
@@ -702,7 +732,8 @@ static void flow_attach(struct relay_flow *f, const struct seccomp_notif *req,
 }
 
 void relay_connect(const struct seccomp_notif *req, struct target *t, int dup,
-		   int flags, const struct sa_dest *d, enum relay_kind kind)
+		   int family, int flags, const struct sa_dest *d,
+		   enum relay_kind kind, const char *rule)
 {
 	struct relay_flow *f;
 	struct stat st;
@@ -723,6 +754,8 @@ void relay_connect(const struct seccomp_notif *req, struct target *t, int dup,
 	f->dst = *d;
 	f->up = *d;
 	f->dupfd = dup;
+	snprintf(f->rule, sizeof(f->rule), "%s", rule);
+	f->sock_family = family;
 	f->saved_flags = flags;
 	if (!fstat(dup, &st)) {
 		f->ino = st.st_ino;
@@ -827,7 +860,10 @@ static void relay_accept(int lfd)
 		}
 		f->cfd = fd;
 		key_unlink(f);
-		f->state = FLOW_PEEK;
+		/* http and ftp decide as the stream goes; tls and ssh first
+		 * read the side that speaks first */
+		f->state = f->kind == RELAY_HTTP || f->kind == RELAY_FTP ?
+				   FLOW_OPEN : FLOW_PEEK;
 		flow_step(f);
 	}
 }
@@ -895,6 +931,59 @@ static void flow_deny(struct relay_flow *f, const uint8_t *msg, size_t len)
 	flow_end(f, false);
 }
 
+/**
+ * flow_reject() - deny the flow in its protocol's own words
+ * @f:		the flow, decided (flow_log_decision() was called)
+ * @reason:	machine-readable reason, sent to HTTP clients
+ */
+static void flow_reject(struct relay_flow *f, const char *reason)
+{
+	char msg[512];
+	int len = 0;
+
+	switch (f->kind) {
+	case RELAY_TLS: {
+		uint8_t alert[TLS_ALERT_LEN];
+		ssize_t alen;
+
+		alen = tls_hello_alert_denied(alert, sizeof(alert),
+					      f->hello ?
+						      f->hello->info.record_version :
+						      0x0303);
+		flow_deny(f, alert, alen > 0 ? (size_t)alen : 0);
+		return;
+	}
+	case RELAY_HTTP: {
+		char body[256];
+		int blen;
+
+		blen = snprintf(body, sizeof(body),
+				"egress-supervise: %s (%s)\n",
+				verdict_relay_reason(reason), reason);
+		len = snprintf(msg, sizeof(msg),
+			       "HTTP/1.1 403 Forbidden\r\n"
+			       "X-Egress-Denied: %s\r\n"
+			       "Content-Type: text/plain\r\n"
+			       "Content-Length: %d\r\n"
+			       "Connection: close\r\n\r\n%s",
+			       reason, blen, body);
+		/* what the server already answered goes first */
+		if (f->u2c.inpipe)
+			splice(f->u2c.pipe[0], NULL, f->cfd, NULL,
+			       f->u2c.inpipe, SPLICE_F_NONBLOCK);
+		flow_deny(f, (const uint8_t *)msg,
+			  len > 0 ? MIN((size_t)len, sizeof(msg) - 1) : 0);
+		return;
+	}
+	case RELAY_NONE:
+	case RELAY_FTP:
+	case RELAY_SSH:
+	case RELAY_KIND_NUM:
+		break;
+	}
+	flow_end(f, true);
+}
+
 static void flow_open(struct relay_flow *f)
 {
 	f->state = FLOW_OPEN;
@@ -912,8 +1001,6 @@ static void flow_decide_tls(struct relay_flow *f)
 {
 	const struct tls_hello_info *hi = &f->hello->info;
 	struct policy_decision pd;
-	uint8_t alert[TLS_ALERT_LEN];
-	ssize_t alen;
 	const char *reason;
 
 	snprintf(f->host, sizeof(f->host), "%s", hi->sni);
@@ -922,7 +1009,7 @@ static void flow_decide_tls(struct relay_flow *f)
 		reason = hi->has_sni ? "sni_denied" : "no_sni";
 		goto deny;
 	}
-	if (pd.name && !flow_name_maps(&f->dst, hi->sni)) {
+	if (pd.name && !flow_name_maps(&f->up, hi->sni)) {
 		/* Allowed name, someone else's address: go to its own.
 		 * The answer may come before dns_stub_resolve() returns. */
 		f->state = FLOW_RESOLVE;
@@ -945,8 +1032,7 @@ deny:
 		flow_open(f);
 		return;
 	}
-	alen = tls_hello_alert_denied(alert, sizeof(alert), hi->record_version);
-	flow_deny(f, alert, alen > 0 ? (size_t)alen : 0);
+	flow_reject(f, reason);
 }
 
 /**
@@ -958,8 +1044,6 @@ static void flow_resolved(void *arg, uint32_t gen, int status,
 {
 	struct relay_flow *f = arg;
 	struct policy_decision pd = { .verdict = POLICY_VERDICT_DENY };
-	uint8_t alert[TLS_ALERT_LEN];
-	ssize_t alen;
 	size_t i;
 
 	if (f->gen != gen || f->state != FLOW_RESOLVE)
@@ -973,10 +1057,11 @@ static void flow_resolved(void *arg, uint32_t gen, int status,
 			break;
 	}
 	if (status || i == n) {
-		flow_log_decision(f, "tls", &pd, "sni_mismatch");
-		alen = tls_hello_alert_denied(alert, sizeof(alert),
-					      f->hello->info.record_version);
-		flow_deny(f, alert, alen > 0 ? (size_t)alen : 0);
+		const char *why = f->kind == RELAY_TLS ? "sni_mismatch"
+						       : "host_mismatch";
+
+		flow_log_decision(f, relay_kind_str[f->kind], &pd, why);
+		flow_reject(f, why);
 		return;
 	}
 	f->up = addrs[i];
@@ -987,8 +1072,13 @@ static void flow_resolved(void *arg, uint32_t gen, int status,
 		flow_end(f, true);
 		return;
 	}
-	flow_log_decision(f, "tls", &pd, "sni_redirected");
-	flow_open(f);
+	if (f->kind == RELAY_TLS) {
+		flow_log_decision(f, "tls", &pd, "sni_redirected");
+		flow_open(f);
+	} else {
+		/* the request is decided again, now at the name's address */
+		f->state = FLOW_OPEN;
+	}
 	flow_step(f);
 }
 
@@ -1000,6 +1090,7 @@ enum pump {
 	PUMP_DONE,	/* this direction has ended */
 	PUMP_BUDGET,	/* more to do, another turn */
 	PUMP_RESET,	/* a side failed: reset the flow */
+	PUMP_GONE,	/* the flow was denied and ended */
 };
 
 /**
@@ -1059,11 +1150,14 @@ static enum pump dir_pump(struct relay_dir *d, int from, int to,
 	}
 }
 
-/* Write the peeked bytes upstream; 1 when all are out, 0 wait, -errno */
+/* Write the peeked bytes on; 1 when all are out, 0 wait, -errno */
 static int flow_flush(struct relay_flow *f)
 {
+	int to = f->buf_down ? f->cfd : f->ufd;
+	struct relay_dir *d = f->buf_down ? &f->u2c : &f->c2u;
+
 	while (f->boff < f->blen) {
-		ssize_t n = send(f->ufd, f->buf + f->boff, f->blen - f->boff,
+		ssize_t n = send(to, f->buf + f->boff, f->blen - f->boff,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
@@ -1074,7 +1168,7 @@ static int flow_flush(struct relay_flow *f)
 			return -errno;
 		}
 		f->boff += (size_t)n;
-		f->c2u.bytes += (uint64_t)n;
+		d->bytes += (uint64_t)n;
 	}
 	free(f->buf);
 	f->buf = NULL;
@@ -1148,6 +1242,408 @@ static void flow_peek_tls(struct relay_flow *f)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* http: every request decided before it is forwarded                  */
+
+/* Log one request's decision */
+static void http_log(struct relay_flow *f, const struct http_req *r,
+		     const struct policy_decision *pd, enum policy_verdict v,
+		     const char *reason)
+{
+	char dst[INET6_ADDRSTRLEN];
+	struct log_line l;
+
+	sockaddr_ntop(&f->up, dst, sizeof(dst));
+	log_begin(&l, "http");
+	log_str(&l, "verdict", policy_verdict_str[v]);
+	log_int(&l, "pid", f->pid);
+	log_str(&l, "comm", f->comm);
+	log_str(&l, "dst", dst);
+	log_int(&l, "port", f->dst.port);
+	log_str(&l, "host", r->host);
+	log_str(&l, "method", r->method);
+	log_str(&l, "path", r->path);
+	log_str(&l, "rule", pd->rule ? pd->rule : "default");
+	log_str(&l, "reason", reason);
+	log_end(&l);
+	snprintf(f->host, sizeof(f->host), "%s", r->host);
+	snprintf(f->rule, sizeof(f->rule), "%s", pd->rule ? pd->rule : "default");
+	f->reason = reason;
+	f->verdict = policy_verdict_str[v];
+	if (v == POLICY_VERDICT_ALLOW)
+		return;
+	log_human("%s http %s %s%s pid %d (%s): %s",
+		  v == POLICY_VERDICT_AUDIT ? "AUDIT" : "DENY", r->method,
+		  r->host[0] ? r->host : dst, r->path, f->pid, f->comm,
+		  verdict_relay_reason(reason));
+}
+
+/**
+ * http_decide() - decide one complete request head
+ *
+ * Return: 1 forward it, 0 wait (its Host is being resolved), -1 denied
+ * (answered, the flow is gone)
+ */
+static int http_decide(struct relay_flow *f, const struct http_req *r)
+{
+	struct policy_decision pd = { .verdict = POLICY_VERDICT_DENY };
+	enum policy_verdict v;
+	const char *reason = "rule";
+
+	if (r->connect) {
+		v = POLICY_VERDICT_DENY;
+		reason = "connect_method";
+		if (policy_mode(verdict_policy()) == POLICY_MODE_AUDIT)
+			v = POLICY_VERDICT_AUDIT;
+		goto out;
+	}
+	verdict_decide_name(r->host[0] ? r->host : NULL, &f->up, &pd);
+	v = pd.verdict;
+	if (v == POLICY_VERDICT_DENY) {
+		reason = r->host[0] ? "host_denied" : "no_host";
+		goto out;
+	}
+	if (pd.name && !flow_name_maps(&f->up, r->host)) {
+		if (!f->requests && !f->c2u.bytes) {
+			/* the first request: go to the name's own address */
+			snprintf(f->host, sizeof(f->host), "%s", r->host);
+			f->state = FLOW_RESOLVE;
+			if (!dns_stub_resolve(r->host, f->dst.family,
+					      flow_resolved, f, f->gen))
+				return 0;
+			f->state = FLOW_OPEN;
+		}
+		v = POLICY_VERDICT_DENY;
+		if (policy_mode(verdict_policy()) == POLICY_MODE_AUDIT)
+			v = POLICY_VERDICT_AUDIT;
+		reason = "host_mismatch";
+		goto out;
+	}
+	v = policy_http_verdict(verdict_policy(), pd.match, r->method, r->path,
+				&reason);
+	if (v != POLICY_VERDICT_ALLOW)
+		goto out;
+	if (r->upgrade && pd.match && policy_rule_has_paths(pd.match)) {
+		/* after an upgrade the stream is opaque: path rules could
+		 * no longer be applied to what follows */
+		v = policy_mode(verdict_policy()) == POLICY_MODE_AUDIT ?
+			    POLICY_VERDICT_AUDIT : POLICY_VERDICT_DENY;
+		reason = "upgrade";
+	}
+out:
+	http_log(f, r, &pd, v, reason);
+	f->requests++;
+	if (v == POLICY_VERDICT_DENY) {
+		flow_reject(f, reason);
+		return -1;
+	}
+	return 1;
+}
+
+/**
+ * http_pump() - client to server of an http flow: read, decide, forward
+ *
+ * The buffer holds [0, boff) sent, [boff, hscan) approved, [hscan, blen)
+ * not yet looked at.  A request head is parsed only from the start of the
+ * buffer, so everything before it has been sent first.
+ */
+static enum pump http_pump(struct relay_flow *f, size_t *budget)
+{
+	struct http_req r;
+	ssize_t n;
+	int ret;
+
+	if (!f->hbody) {
+		f->hbody = calloc(1, sizeof(*f->hbody));
+		if (!f->hbody)
+			return PUMP_RESET;
+	}
+	if (!f->buf) {
+		f->buf = malloc(RELAY_PEEK_MAX);
+		if (!f->buf)
+			return PUMP_RESET;
+	}
+	for (;;) {
+		while (f->boff < f->hscan) {
+			n = send(f->ufd, f->buf + f->boff, f->hscan - f->boff,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0) {
+				if (errno == EAGAIN)
+					return PUMP_WAIT;
+				if (errno == EINTR)
+					continue;
+				return PUMP_RESET;
+			}
+			f->boff += (size_t)n;
+			f->c2u.bytes += (uint64_t)n;
+			*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
+		}
+		if (f->boff) {
+			memmove(f->buf, f->buf + f->boff, f->blen - f->boff);
+			f->blen -= f->boff;
+			f->hscan -= f->boff;
+			f->boff = 0;
+		}
+		if (f->hraw && !f->blen)
+			return dir_pump(&f->c2u, f->cfd, f->ufd, budget);
+
+		if (f->hscan < f->blen) {
+			if (f->in_body) {
+				bool done = false;
+
+				n = http_body_consume(f->hbody,
+						      f->buf + f->hscan,
+						      f->blen - f->hscan, &done);
+				if (n < 0)
+					return PUMP_RESET;
+				f->hscan += (size_t)n;
+				if (done)
+					f->in_body = false;
+				continue;
+			}
+			ret = http_req_parse(f->buf, f->blen, &r);
+			if (ret < 0) {
+				struct policy_decision pd = { 0 };
+
+				pd.verdict = POLICY_VERDICT_DENY;
+				snprintf(r.host, sizeof(r.host), "-");
+				snprintf(r.method, sizeof(r.method), "-");
+				snprintf(r.path, sizeof(r.path), "-");
+				http_log(f, &r, &pd, POLICY_VERDICT_DENY,
+					 ret == -E2BIG ? "head_too_large"
+						       : "not_http");
+				flow_reject(f, f->reason);
+				return PUMP_GONE;
+			}
+			if (ret == 1) {
+				ret = http_decide(f, &r);
+				if (ret < 0)
+					return PUMP_GONE;
+				if (!ret)
+					return PUMP_WAIT;
+				f->hscan = r.head_len;
+				http_body_init(f->hbody, &r);
+				f->in_body = r.body != HTTP_BODY_NONE;
+				if (r.upgrade) {
+					/* the rest is the upgraded stream */
+					f->hraw = true;
+					f->in_body = false;
+					f->hscan = f->blen;
+				}
+				continue;
+			}
+		}
+		if (f->c2u.eof) {
+			if (!f->c2u.shut) {
+				shutdown(f->ufd, SHUT_WR);
+				f->c2u.shut = true;
+			}
+			return PUMP_DONE;
+		}
+		if (!*budget)
+			return PUMP_BUDGET;
+		if (f->blen == RELAY_PEEK_MAX)
+			return PUMP_RESET;	/* cannot happen: heads are
+						   smaller, bodies approved */
+		n = recv(f->cfd, f->buf + f->blen, RELAY_PEEK_MAX - f->blen, 0);
+		if (n < 0) {
+			if (errno == EAGAIN && !f->blen) {
+				/* idle keep-alive: no buffer held */
+				free(f->buf);
+				f->buf = NULL;
+			}
+			if (errno == EAGAIN)
+				return PUMP_WAIT;
+			if (errno == EINTR)
+				continue;
+			return PUMP_RESET;
+		}
+		if (!n)
+			f->c2u.eof = true;
+		f->blen += (size_t)n;
+		if (f->in_body || f->hraw)
+			continue;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* ftp: passive replies open one data connect each                     */
+
+static void ftp_expect(struct relay_flow *f, const struct ftp_pasv *p)
+{
+	struct policy_decision pd = { .verdict = POLICY_VERDICT_ALLOW };
+	char where[INET6_ADDRSTRLEN + 8];
+	struct log_line l;
+	size_t i, slot = 0;
+
+	if (p->code == 227 &&
+	    (f->up.family != AF_INET || memcmp(p->addr, f->up.addr, 4))) {
+		/* An address that is not the server's: never followed */
+		pd.verdict = POLICY_VERDICT_DENY;
+		pd.rule = f->rule;
+		flow_log_decision(f, "ftp", &pd, "ftp_bounce");
+		return;
+	}
+	for (i = 0; i < RELAY_FTP_EXPECT; i++) {
+		if (relay.expect[i].until_ms < relay.expect[slot].until_ms)
+			slot = i;
+	}
+	relay.expect[slot].family = f->up.family;
+	memcpy(relay.expect[slot].addr, f->up.addr, 16);
+	relay.expect[slot].port = p->port;
+	relay.expect[slot].until_ms = loop_now_ms() + RELAY_FTP_EXPECT_MS;
+
+	sockaddr_ntop(&f->up, where, sizeof(where));
+	log_begin(&l, "ftp");
+	log_str(&l, "verdict", "allow");
+	log_int(&l, "pid", f->pid);
+	log_str(&l, "comm", f->comm);
+	log_str(&l, "dst", where);
+	log_int(&l, "port", p->port);
+	log_int(&l, "reply", p->code);
+	log_str(&l, "reason", "ftp_passive");
+	log_end(&l);
+}
+
+bool relay_ftp_expected(const struct sa_dest *d, pid_t tgid)
+{
+	uint64_t now = loop_now_ms();
+	size_t i;
+
+	(void)tgid;
+	if (d->kind != SA_ADDR)
+		return false;
+	for (i = 0; i < RELAY_FTP_EXPECT; i++) {
+		if (relay.expect[i].until_ms <= now ||
+		    relay.expect[i].port != d->port ||
+		    relay.expect[i].family != d->family ||
+		    memcmp(relay.expect[i].addr, d->addr,
+			   d->family == AF_INET ? 4 : 16))
+			continue;
+		relay.expect[i].until_ms = 0;	/* once */
+		return true;
+	}
+	return false;
+}
+
+/* server to client of an ftp control flow: read, follow, forward */
+static enum pump ftp_pump(struct relay_flow *f, size_t *budget)
+{
+	struct ftp_pasv pasv[4];
+	size_t k, np;
+	ssize_t n;
+
+	if (!f->ubuf) {
+		f->ubuf = malloc(RELAY_FTP_BUF);
+		f->ftp = malloc(sizeof(*f->ftp));
+		if (!f->ubuf || !f->ftp)
+			return PUMP_RESET;
+		ftp_ctl_init(f->ftp);
+	}
+	for (;;) {
+		while (f->uoff < f->ulen) {
+			n = send(f->cfd, f->ubuf + f->uoff, f->ulen - f->uoff,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0) {
+				if (errno == EAGAIN)
+					return PUMP_WAIT;
+				if (errno == EINTR)
+					continue;
+				return PUMP_RESET;
+			}
+			f->uoff += (size_t)n;
+			f->u2c.bytes += (uint64_t)n;
+		}
+		if (f->u2c.eof) {
+			if (!f->u2c.shut) {
+				shutdown(f->cfd, SHUT_WR);
+				f->u2c.shut = true;
+			}
+			return PUMP_DONE;
+		}
+		if (!*budget)
+			return PUMP_BUDGET;
+		n = recv(f->ufd, f->ubuf, RELAY_FTP_BUF, 0);
+		if (n < 0) {
+			if (errno == EAGAIN)
+				return PUMP_WAIT;
+			if (errno == EINTR)
+				continue;
+			return PUMP_RESET;
+		}
+		f->uoff = 0;
+		f->ulen = (size_t)n;
+		if (!n) {
+			f->u2c.eof = true;
+			continue;
+		}
+		*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
+		np = 0;
+		if (ftp_ctl_feed(f->ftp, f->ubuf, (size_t)n, pasv,
+				 ARRAY_SIZE(pasv), &np) < 0) {
+			f->reason = "not_ftp";
+			return PUMP_RESET;
+		}
+		for (k = 0; k < np; k++)
+			ftp_expect(f, &pasv[k]);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* ssh: the server must say it is one before the client says anything  */
+
+static void flow_peek_ssh(struct relay_flow *f)
+{
+	struct policy_decision pd = { .verdict = POLICY_VERDICT_ALLOW };
+	ssize_t n;
+	int ret;
+
+	if (!f->up_connected)
+		return;
+	if (!f->buf) {
+		f->buf = malloc(RELAY_SSH_PEEK);
+		if (!f->buf) {
+			flow_end(f, true);
+			return;
+		}
+	}
+	for (;;) {
+		n = f->blen < RELAY_SSH_PEEK ?
+			    recv(f->ufd, f->buf + f->blen,
+				 RELAY_SSH_PEEK - f->blen, 0) :
+			    0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n > 0) {
+			f->blen += (size_t)n;
+			ret = ssh_banner_check(f->buf, f->blen);
+			if (!ret)
+				continue;
+		} else {
+			ret = -EBADMSG;
+		}
+		pd.rule = f->rule;
+		if (ret < 0) {
+			pd.verdict = policy_mode(verdict_policy()) ==
+						     POLICY_MODE_AUDIT ?
+					     POLICY_VERDICT_AUDIT :
+					     POLICY_VERDICT_DENY;
+			flow_log_decision(f, "ssh", &pd, "not_ssh");
+			if (pd.verdict == POLICY_VERDICT_DENY) {
+				flow_end(f, true);
+				return;
+			}
+		} else {
+			flow_log_decision(f, "ssh", &pd, "ssh_banner");
+		}
+		f->buf_down = true;
+		flow_open(f);
+		return;
+	}
+}
+
 /* One turn of an open flow */
 static void flow_pump(struct relay_flow *f)
 {
@@ -1173,8 +1669,16 @@ static void flow_pump(struct relay_flow *f)
 		if (!ret)
 			return;
 	}
-	a = dir_pump(&f->c2u, f->cfd, f->ufd, &budget);
-	b = dir_pump(&f->u2c, f->ufd, f->cfd, &budget);
+	if (f->kind == RELAY_HTTP)
+		a = http_pump(f, &budget);
+	else
+		a = dir_pump(&f->c2u, f->cfd, f->ufd, &budget);
+	if (a == PUMP_GONE || f->state != FLOW_OPEN)
+		return;		/* denied, or waiting for a name */
+	if (f->kind == RELAY_FTP)
+		b = ftp_pump(f, &budget);
+	else
+		b = dir_pump(&f->u2c, f->ufd, f->cfd, &budget);
 	if (a == PUMP_RESET || b == PUMP_RESET) {
 		f->reason = a == PUMP_RESET ? "reset_client" : "reset_upstream";
 		flow_end(f, true);
@@ -1217,10 +1721,12 @@ static void flow_step(struct relay_flow *f)
 		case RELAY_TLS:
 			flow_peek_tls(f);
 			break;
+		case RELAY_SSH:
+			flow_peek_ssh(f);
+			break;
 		case RELAY_NONE:
 		case RELAY_HTTP:
 		case RELAY_FTP:
-		case RELAY_SSH:
 		case RELAY_KIND_NUM:
 			f->reason = "unsupported";
 			flow_end(f, true);

@@ -36,12 +36,15 @@ void relay_run(void);		/* give them that turn */
  * @req:	the connect notification (answered here, now or later)
  * @t:		its target
  * @dup:	our duplicate of the target's socket (taken over)
+ * @family:	the socket's family (SO_DOMAIN)
  * @flags:	the socket's file status flags
  * @d:		the decided destination
  * @kind:	what to inspect
+ * @rule:	the rule that allowed the connect, for the logs
  */
 void relay_connect(const struct seccomp_notif *req, struct target *t, int dup,
-		   int flags, const struct sa_dest *d, enum relay_kind kind);
+		   int family, int flags, const struct sa_dest *d,
+		   enum relay_kind kind, const char *rule);
 
 /* A connect to one of the relay's own listeners: CMD may not */
 bool relay_is_listener(const struct sa_dest *d);

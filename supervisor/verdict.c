@@ -216,8 +216,12 @@ static enum relay_kind verdict_relay_kind(const struct policy_decision *pd)
 	case POLICY_PROTO_TLS:
 		return RELAY_TLS;
 	case POLICY_PROTO_HTTP:
+		return RELAY_HTTP;
 	case POLICY_PROTO_FTP:
+		return RELAY_FTP;
 	case POLICY_PROTO_SSH:
+		return policy_rule_verify_banner(pd->match) ? RELAY_SSH
+							    : RELAY_NONE;
 	case POLICY_PROTO_ANY:
 	case POLICY_PROTO_TCP:
 	case POLICY_PROTO_UDP:
@@ -303,6 +307,10 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 		pd.verdict = POLICY_VERDICT_DENY;
 		pd.rule = "dns-stub";
 		pd.reason = "dns_over_tls";
+	} else if (tr == POLICY_TRANSPORT_TCP && relay_ftp_expected(d, t->tgid)) {
+		pd.verdict = POLICY_VERDICT_ALLOW;
+		pd.rule = "ftp-data";
+		pd.reason = "ftp_expected";
 	} else if (sockaddr_is_loopback(d)) {
 		pd.verdict = POLICY_VERDICT_ALLOW;
 		pd.rule = "loopback";
@@ -341,6 +349,7 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 				     : policy_deny_errno(current);
 	if (pd.verdict == POLICY_VERDICT_ALLOW && tr == POLICY_TRANSPORT_TCP)
 		v->relay = verdict_relay_kind(&pd);
+	v->rule = pd.rule ? pd.rule : "default";
 	verdict_s = policy_verdict_str[pd.verdict];
 
 	sockaddr_ntop(d, dst, sizeof(dst));

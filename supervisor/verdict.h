@@ -18,12 +18,15 @@ struct policy_decision;
  * @err:	errno to answer with when not allowed
  * @dns_redirect: a DNS query to another server: send it to the stub
  * @relay:	the matching rule inspects: connect through the relay
+ * @rule:	the rule that decided, as logged (valid until the next
+ *		decision: copy it)
  */
 struct verdict {
 	bool allow;
 	int err;
 	bool dns_redirect;
 	enum relay_kind relay;
+	const char *rule;
 };
 
 void verdict_init(void);
