@@ -41,6 +41,7 @@ struct options {
 	gid_t gid;
 	bool dump_filter;
 	bool allow_userns;
+	unsigned int relay_idle_s;
 	const char **dns_upstream;
 	size_t n_dns_upstream;
 	char **argv;
@@ -67,6 +68,9 @@ static void usage(FILE *f)
 "  --dns-upstream ADDR DNS server the stub forwards allowed names to\n"
 "                      (repeatable; default: the policy's dns.upstream, else\n"
 "                      the nameservers of /etc/resolv.conf)\n"
+"  --relay-idle-timeout SECONDS\n"
+"                      close relayed connections idle this long (default:\n"
+"                      never, so long streams live)\n"
 "  --allow-userns      let CMD create user namespaces (weaker: inside one it\n"
 "                      could mount FUSE and stall the supervisor's reads)\n"
 "  --dump-filter       print the seccomp filter and exit\n"
@@ -122,7 +126,8 @@ static int parse_user(const char *s, struct options *o)
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_POLICY = 256, OPT_ALLOW, OPT_DENY_ERRNO, OPT_LOG, OPT_USER,
-	       OPT_DUMP_FILTER, OPT_DNS_UPSTREAM, OPT_ALLOW_USERNS };
+	       OPT_DUMP_FILTER, OPT_DNS_UPSTREAM, OPT_ALLOW_USERNS,
+	       OPT_RELAY_IDLE };
 	static const struct option longopts[] = {
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
@@ -132,6 +137,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "dump-filter", no_argument, NULL, OPT_DUMP_FILTER },
 		{ "dns-upstream", required_argument, NULL, OPT_DNS_UPSTREAM },
 		{ "allow-userns", no_argument, NULL, OPT_ALLOW_USERNS },
+		{ "relay-idle-timeout", required_argument, NULL,
+		  OPT_RELAY_IDLE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -178,6 +185,18 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_DNS_UPSTREAM:
 			o->dns_upstream[o->n_dns_upstream++] = optarg;
 			break;
+		case OPT_RELAY_IDLE: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || errno || v > 86400 * 365)
+				die("--relay-idle-timeout '%s': expected "
+				    "seconds (0: never)", optarg);
+			o->relay_idle_s = (unsigned int)v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -397,7 +416,7 @@ int main(int argc, char **argv)
 		die("building the seccomp filter: %s", strerror(-ret));
 	if ((ret = loop_init()) || (ret = reaper_init(&old_mask)) ||
 	    (ret = netcall_init()) || (ret = privs_init()) ||
-	    (ret = relay_init()))
+	    (ret = relay_init(opts.relay_idle_s)))
 		die("setting up: %s", strerror(-ret));
 	target_init();
 	verdict_init();

@@ -161,6 +161,7 @@ struct relay_flow {
 	const char *verdict;
 	struct relay_dir c2u, u2c;
 	uint64_t start_ms;
+	uint64_t active_ms;		/* last time bytes moved */
 	bool queued;
 	uint32_t next_ready;		/* ready list: index + 1 */
 	uint32_t next_free;
@@ -174,6 +175,7 @@ static struct {
 	uint32_t free_head;		/* index + 1 */
 	uint32_t ready_head;		/* index + 1 */
 	unsigned int used;
+	uint64_t idle_ms;		/* 0: no idle timeout */
 	uint32_t port_hash[65536];	/* by key port: index + 1 */
 	uint32_t ino_hash[INO_BUCKETS];
 	int spare[RELAY_SPARE_PIPES][2];
@@ -230,15 +232,17 @@ static int relay_listen(int family)
 
 /**
  * relay_init() - listen on loopback, IPv4 and (where it exists) IPv6
+ * @idle_s:	close open flows that moved nothing for this long; 0: never
  *
  * Return: 0 or -errno (IPv4 is required, IPv6 optional)
  */
-int relay_init(void)
+int relay_init(unsigned int idle_s)
 {
 	union loop_ref ref = { .type = LOOP_RELAY_LISTEN };
 	uint32_t i;
 	int ret;
 
+	relay.idle_ms = (uint64_t)idle_s * 1000;
 	relay.flows = calloc(RELAY_FLOWS, sizeof(*relay.flows));
 	if (!relay.flows)
 		return -ENOMEM;
@@ -1679,6 +1683,8 @@ static void flow_pump(struct relay_flow *f)
 		b = ftp_pump(f, &budget);
 	else
 		b = dir_pump(&f->u2c, f->ufd, f->cfd, &budget);
+	if (budget != RELAY_BUDGET)
+		f->active_ms = loop_now_ms();
 	if (a == PUMP_RESET || b == PUMP_RESET) {
 		f->reason = a == PUMP_RESET ? "reset_client" : "reset_upstream";
 		flow_end(f, true);
@@ -1797,8 +1803,19 @@ void relay_timer(void)
 				flow_end(f, true);
 			}
 			break;
-		case FLOW_RESOLVE:
 		case FLOW_OPEN:
+			if (relay.idle_ms &&
+			    now - MAX(f->active_ms, f->start_ms) > relay.idle_ms) {
+				f->reason = "idle_timeout";
+				flow_end(f, true);
+			}
+			break;
+		case FLOW_RESOLVE:
+			if (now - f->start_ms > RELAY_PEEK_MS) {
+				f->reason = "resolve_timeout";
+				flow_end(f, true);
+			}
+			break;
 		case FLOW_FREE:
 			break;
 		}

@@ -25,7 +25,7 @@ enum relay_kind {
 
 extern const char *const relay_kind_str[RELAY_KIND_NUM];
 
-int relay_init(void);
+int relay_init(unsigned int idle_s);	/* idle_s 0: no idle timeout */
 void relay_handler(union loop_ref ref, uint32_t events);
 void relay_timer(void);
 bool relay_busy(void);		/* flows wait for another turn: don't sleep */
