@@ -105,7 +105,8 @@ static bool query_has_addr(const struct policy_query *q)
 }
 
 /**
- * rule_inspects() - does a flow this rule allows go through the relay?
+ * rule_inspects() - is a flow this rule allows inspected (the relay for
+ * TCP, quic_gate.c for QUIC)?
  *
  * When several allow rules match, one that needs no inspection wins: a
  * plain tcp rule for the destination already allows every byte, and the
@@ -118,6 +119,7 @@ static bool rule_inspects(const struct policy_rule *r)
 	case POLICY_PROTO_HTTPS:
 	case POLICY_PROTO_TLS:
 	case POLICY_PROTO_FTP:
+	case POLICY_PROTO_QUIC:	/* the supervisor reads the Initial's SNI */
 		return true;
 	case POLICY_PROTO_SSH:
 		return r->verify_banner;
@@ -125,7 +127,6 @@ static bool rule_inspects(const struct policy_rule *r)
 	case POLICY_PROTO_TCP:
 	case POLICY_PROTO_UDP:
 	case POLICY_PROTO_ICMP:
-	case POLICY_PROTO_QUIC:
 	case POLICY_PROTO_NUM:
 		break;
 	}

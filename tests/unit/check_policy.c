@@ -1058,6 +1058,41 @@ START_TEST(test_policy_name_verdict_default_allow)
 }
 END_TEST
 
+/* A plain udp rule wins over a quic rule for the same destination: the
+ * supervisor then sends without reading the SNI; alone, quic decides */
+START_TEST(test_policy_quic_plain_udp_wins)
+{
+	static const struct {
+		const char *a, *b;
+		enum policy_proto want;
+	} tab[] = {
+		{ "example.com/quic", NULL, POLICY_PROTO_QUIC },
+		{ "example.com/quic", "example.com:443/udp", POLICY_PROTO_UDP },
+		{ "example.com:443/udp", "example.com/quic", POLICY_PROTO_UDP },
+		{ "example.com/quic", "203.0.113.0/24/udp", POLICY_PROTO_UDP },
+		{ "example.com/quic", "203.0.113.0/24", POLICY_PROTO_ANY },
+		{ "example.com/quic", "example.com/https", POLICY_PROTO_QUIC },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tab); i++) {
+		const char *allow[2] = { tab[i].a, tab[i].b };
+		struct policy_decision d;
+		struct policy *p;
+		char *errs;
+
+		p = load(NULL, allow, tab[i].b ? 2 : 1, &errs);
+		ck_assert_msg(p, "%zu: %s", i, errs);
+		free(errs);
+		ask(p, "203.0.113.4", 443, UDP, "example.com", &d);
+		ck_assert_msg(d.verdict == ALLOW, "%zu", i);
+		ck_assert_msg(d.proto == tab[i].want, "%zu: proto %d, want %d",
+			      i, d.proto, tab[i].want);
+		policy_free(p);
+	}
+}
+END_TEST
+
 /* --allow DST[:PORTS][/PROTO]: each spec, one query it allows and one not */
 START_TEST(test_policy_spec_good)
 {
@@ -1558,6 +1593,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_policy_name_verdict);
 	tcase_add_test(tc, test_policy_name_verdict_default_allow);
 	tcase_add_test(tc, test_policy_spec_good);
+	tcase_add_test(tc, test_policy_quic_plain_udp_wins);
 	tcase_add_test(tc, test_policy_spec_bad);
 	tcase_add_test(tc, test_policy_spec_and_file_errors);
 	tcase_add_test(tc, test_policy_broad_patterns);
