@@ -18,7 +18,8 @@
  *   and the supervisor decides (TCP/UDP/MPTCP by number, ICMP if the policy
  *   allows it, netlink route; raw, packet, SCTP, ... fail);
  * - io_uring fails with ENOSYS (its SQEs would connect and send unseen);
- * - IP source routing (IP_OPTIONS, IPv6 routing headers) fails with EPERM;
+ * - IP source routing (IP_OPTIONS, IPv6 routing headers) fails with EPERM,
+ *   and so does UDP_CORK (a corked datagram grows by sends we never see);
  * - the ways to reach into the supervisor fail with EPERM: ptrace,
  *   process_vm_readv/writev, kcmp and pidfd_open aimed at its pid, and
  *   PR_SET_DUMPABLE (a non-dumpable target could no longer be read);
@@ -40,6 +41,7 @@
 
 #include <linux/seccomp.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdbool.h>
@@ -190,6 +192,12 @@ static int filter_rules(scmp_filter_ctx ctx, pid_t sup)
 				SCMP_A1(SCMP_CMP_MASKED_EQ, INT32(SOL_IPV6)),
 				SCMP_A2(SCMP_CMP_MASKED_EQ,
 					INT32(IPV6_2292RTHDR)));
+	/* A corked UDP socket joins later sends into one datagram, and a
+	 * send without an address never reaches us: the datagram would not
+	 * be the one quic_gate.c checked.  MSG_MORE is refused there. */
+	ret |= seccomp_rule_add(ctx, eperm, SCMP_SYS(setsockopt), 2,
+				SCMP_A1(SCMP_CMP_MASKED_EQ, INT32(IPPROTO_UDP)),
+				SCMP_A2(SCMP_CMP_MASKED_EQ, INT32(UDP_CORK)));
 	ret |= filter_rules_self(ctx, sup);
 	return ret;
 }
