@@ -20,7 +20,8 @@ supervisor_libsupervisor_a_SOURCES = \
 	supervisor/dns_cache.c supervisor/dns_cache.h \
 	supervisor/resolvconf.c supervisor/resolvconf.h \
 	supervisor/privs.c supervisor/privs.h \
-	supervisor/relay.c supervisor/relay.h
+	supervisor/relay.c supervisor/relay.h \
+	supervisor/quic_gate.c supervisor/quic_gate.h
 supervisor_libsupervisor_a_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 supervisor_libsupervisor_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
 	$(CARES_CFLAGS)

@@ -48,6 +48,7 @@
 #include "notify.h"
 #include "policy.h"
 #include "privs.h"
+#include "quic_gate.h"
 #include "relay.h"
 #include "sockaddr.h"
 #include "target.h"
@@ -64,6 +65,8 @@
 /* Largest ancillary data: the kernel's default optmem_max is 128 KiB on
  * 6.x but 20 KiB on older kernels; real programs send a few fds. */
 #define CONTROL_MAX	(16 * 1024)
+/* ... plus room for the UDP_SEGMENT cmsg quic_gate_check() may append */
+#define CONTROL_ROOM	(CONTROL_MAX + 64)
 #define SCM_MAX_FD	253
 
 static uint8_t *payload;
@@ -75,11 +78,11 @@ int netcall_init(void)
 {
 	native_arch = seccomp_arch_native();
 	payload = malloc(SEND_MAX);
-	control = malloc(CONTROL_MAX);
+	control = malloc(CONTROL_ROOM);
 	iovs = calloc(UIO_MAXIOV, sizeof(*iovs));
 	if (!payload || !control || !iovs)
 		return -ENOMEM;
-	return 0;
+	return quic_gate_init();
 }
 
 /**
@@ -858,6 +861,29 @@ static ssize_t nc_send_one(struct target *t, int dup,
 		}
 		if (v.dns_redirect)
 			nc_redirect_dns(si->family, &d);
+		if (v.quic) {
+			struct quic_gate_msg q = {
+				.sock = dup, .dst = &d, .rule = v.rule,
+				.buf = payload, .len = a->len,
+				.ctl = control, .clen = a->clen,
+				.ctl_cap = CONTROL_ROOM, .flags = a->flags,
+			};
+			int err = v.err;
+
+			switch (quic_gate_check(t, &q, &err)) {
+			case QUIC_GATE_HOLD:
+				return (ssize_t)a->len;
+			case QUIC_GATE_DENY:
+				return -err;
+			case QUIC_GATE_SEND:
+			case QUIC_GATE_VERDICT_NUM:
+				break;
+			}
+			/* the datagram boundaries that were checked */
+			a->clen = q.clen;
+			m.msg_control = control;
+			m.msg_controllen = a->clen;
+		}
 	}
 	if (d.kind != SA_NONE) {
 		m.msg_name = &d.emu;

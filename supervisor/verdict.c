@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "dns_stub.h"
@@ -173,6 +174,10 @@ static const char *verdict_human_reason(const char *reason)
 		return "the DNS stub is not running";
 	if (!strcmp(reason, "dns_over_tls"))
 		return "DNS over TLS/QUIC bypasses the DNS stub";
+	if (!strcmp(reason, "quic_connected_socket"))
+		return "only a quic rule allows it, and the server name of a "
+		       "connected UDP socket's QUIC cannot be checked (use "
+		       "unconnected sends, or a udp rule)";
 	return reason;
 }
 
@@ -243,8 +248,9 @@ static enum relay_kind verdict_relay_kind(const struct policy_decision *pd)
  *
  * Not logged here: the relay logs the flow's decision.
  */
-void verdict_decide_name(const char *name, const struct sa_dest *d,
-			 struct policy_decision *pd)
+static void verdict_decide_name_tr(const char *name, const struct sa_dest *d,
+				   enum policy_transport tr,
+				   struct policy_decision *pd)
 {
 	int family = d->family;
 	const uint8_t *addr = d->addr;
@@ -260,10 +266,46 @@ void verdict_decide_name(const char *name, const struct sa_dest *d,
 		.family = family,
 		.addr = addr,
 		.port = d->port,
-		.transport = POLICY_TRANSPORT_TCP,
+		.transport = tr,
 		.gateway = verdict_is_gateway(family, addr),
 	};
 	policy_decide(current, &q, pd);
+}
+
+void verdict_decide_name(const char *name, const struct sa_dest *d,
+			 struct policy_decision *pd)
+{
+	verdict_decide_name_tr(name, d, POLICY_TRANSPORT_TCP, pd);
+}
+
+/* The same for a name read from a UDP flow (the QUIC ClientHello's SNI) */
+void verdict_decide_name_udp(const char *name, const struct sa_dest *d,
+			     struct policy_decision *pd)
+{
+	verdict_decide_name_tr(name, d, POLICY_TRANSPORT_UDP, pd);
+}
+
+/**
+ * verdict_name_maps() - did the stub give @d's address under @name?
+ * @name:	a name read from the flow (SNI)
+ * @d:		the destination; NAT64 addresses also count the names of the
+ *		IPv4 address they carry, as in verdict_decide()
+ *
+ * Return: true if @name (any case) is one of the address's names.
+ */
+bool verdict_name_maps(const char *name, const struct sa_dest *d)
+{
+	const char *names[VERDICT_NAMES_MAX];
+	int i, n;
+
+	n = dns_stub_names(d->family, d->addr, names, VERDICT_NAMES_MAX);
+	if (verdict_is_nat64(d))
+		n += dns_stub_names(AF_INET, d->addr + 12, names + n,
+				    VERDICT_NAMES_MAX - (size_t)n);
+	for (i = 0; i < n; i++)
+		if (!strcasecmp(names[i], name))
+			return true;
+	return false;
 }
 
 /**
@@ -288,6 +330,7 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 
 	v->dns_redirect = false;
 	v->relay = RELAY_NONE;
+	v->quic = false;
 	if (tr == POLICY_TRANSPORT_TCP && relay_is_listener(d)) {
 		pd.verdict = POLICY_VERDICT_DENY;
 		pd.rule = "relay";
@@ -344,6 +387,20 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 		policy_decide(current, &q, &pd);
 	}
 
+	if (pd.verdict == POLICY_VERDICT_ALLOW && tr == POLICY_TRANSPORT_UDP &&
+	    pd.proto == POLICY_PROTO_QUIC) {
+		/* Only a quic rule allows it: the SNI decides.  A connected
+		 * socket's sends never reach us, so its SNI cannot be read:
+		 * the connect is refused (a udp rule allows it). */
+		if (!strcmp(event, "connect")) {
+			pd.verdict = policy_mode(current) == POLICY_MODE_AUDIT ?
+					     POLICY_VERDICT_AUDIT :
+					     POLICY_VERDICT_DENY;
+			pd.reason = "quic_connected_socket";
+		} else {
+			v->quic = true;
+		}
+	}
 	v->allow = pd.verdict != POLICY_VERDICT_DENY;
 	v->err = deny_errno_override ? deny_errno_override
 				     : policy_deny_errno(current);
@@ -370,6 +427,8 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 		log_str(&l, "redirect", "dns-stub");
 	if (v->relay != RELAY_NONE)
 		log_str(&l, "relay", relay_kind_str[v->relay]);
+	if (v->quic)
+		log_str(&l, "inspect", "quic");
 	if (!v->allow)
 		log_str(&l, "errno", util_errno_name(v->err));
 	log_end(&l);
@@ -411,6 +470,9 @@ void verdict_decide_unix(struct target *t, const char *event,
 	v->err = deny_errno_override ? deny_errno_override
 				     : policy_deny_errno(current);
 	v->dns_redirect = false;
+	v->relay = RELAY_NONE;
+	v->quic = false;
+	v->rule = pd.rule;
 
 	log_begin(&l, event);
 	log_str(&l, "verdict", policy_verdict_str[pd.verdict]);

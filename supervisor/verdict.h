@@ -18,6 +18,8 @@ struct policy_decision;
  * @err:	errno to answer with when not allowed
  * @dns_redirect: a DNS query to another server: send it to the stub
  * @relay:	the matching rule inspects: connect through the relay
+ * @quic:	only a quic rule allows this UDP send: its datagrams go
+ *		through quic_gate_check() (the ClientHello's SNI decides)
  * @rule:	the rule that decided, as logged (valid until the next
  *		decision: copy it)
  */
@@ -26,6 +28,7 @@ struct verdict {
 	int err;
 	bool dns_redirect;
 	enum relay_kind relay;
+	bool quic;
 	const char *rule;
 };
 
@@ -42,6 +45,9 @@ void verdict_decide_unix(struct target *t, const char *event,
 			 struct verdict *v);
 void verdict_decide_name(const char *name, const struct sa_dest *d,
 			 struct policy_decision *pd);
+void verdict_decide_name_udp(const char *name, const struct sa_dest *d,
+			     struct policy_decision *pd);
+bool verdict_name_maps(const char *name, const struct sa_dest *d);
 const char *verdict_relay_reason(const char *reason);
 void verdict_log_socket(struct target *t, int family, int type, int proto,
 			bool allow, int err, const char *reason);
