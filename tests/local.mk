@@ -9,7 +9,8 @@ ES_HELPERS_PROGS = \
 	tests/helpers/es-caps \
 	tests/helpers/es-sig \
 	tests/helpers/es-zombies \
-	tests/helpers/es-naive-sup
+	tests/helpers/es-naive-sup \
+	tests/helpers/es-quic
 check_PROGRAMS += $(ES_HELPERS_PROGS)
 
 # The helpers are tools of the tests, not code under test: in sanitizer
@@ -48,6 +49,10 @@ tests_helpers_es_zombies_LDFLAGS = $(ES_HFLAGS_LD)
 tests_helpers_es_naive_sup_SOURCES = tests/helpers/es-naive-sup.c
 tests_helpers_es_naive_sup_CFLAGS = $(ES_HFLAGS_CC)
 tests_helpers_es_naive_sup_LDFLAGS = $(ES_HFLAGS_LD)
+tests_helpers_es_quic_SOURCES = tests/helpers/es-quic.c
+tests_helpers_es_quic_CFLAGS = $(ES_HFLAGS_CC) $(OPENSSL_CFLAGS)
+tests_helpers_es_quic_LDFLAGS = $(ES_HFLAGS_LD)
+tests_helpers_es_quic_LDADD = $(OPENSSL_LIBS)
 
 # The i386 helper has no libc (every call is an int $0x80), so it takes
 # none of the project's hardening or sanitizer flags.
@@ -82,7 +87,8 @@ ES_INTEGRATION_TESTS = \
 	tests/integration/22-unix-creds.sh \
 	tests/integration/23-faults.sh \
 	tests/integration/24-special.sh \
-	tests/integration/25-userns.sh
+	tests/integration/25-userns.sh \
+	tests/integration/34-quic.sh
 TESTS += $(ES_INTEGRATION_TESTS)
 EXTRA_DIST += $(ES_INTEGRATION_TESTS) \
 	tests/integration/lib.sh \
