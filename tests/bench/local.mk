@@ -8,14 +8,17 @@
 BENCH_PROGS = \
 	tests/bench/bench-connect$(EXEEXT) \
 	tests/bench/bench-server$(EXEEXT) \
-	tests/bench/bench-dns$(EXEEXT)
+	tests/bench/bench-dns$(EXEEXT) \
+	tests/bench/bench-udp$(EXEEXT)
 EXTRA_PROGRAMS = $(BENCH_PROGS)
 CLEANFILES += $(BENCH_PROGS)
-EXTRA_DIST += tests/bench/bench.sh tests/bench/bench-dns.sh
+EXTRA_DIST += tests/bench/bench.sh tests/bench/bench-dns.sh \
+	tests/bench/bench-udp.sh
 
 tests_bench_bench_connect_SOURCES = tests/bench/bench-connect.c
 tests_bench_bench_server_SOURCES = tests/bench/bench-server.c
 tests_bench_bench_dns_SOURCES = tests/bench/bench-dns.c
+tests_bench_bench_udp_SOURCES = tests/bench/bench-udp.c
 tests_bench_bench_server_LDADD = -lpthread
 
 bench: egress-supervise$(EXEEXT) $(BENCH_PROGS)
@@ -25,5 +28,8 @@ bench: egress-supervise$(EXEEXT) $(BENCH_PROGS)
 	ES_BIN='$(abs_top_builddir)/egress-supervise$(EXEEXT)' \
 	BENCH_BIN='$(abs_top_builddir)/tests/bench' \
 		bash $(top_srcdir)/tests/bench/bench-dns.sh
+	ES_BIN='$(abs_top_builddir)/egress-supervise$(EXEEXT)' \
+	BENCH_BIN='$(abs_top_builddir)/tests/bench' \
+		bash $(top_srcdir)/tests/bench/bench-udp.sh
 
 .PHONY: bench
