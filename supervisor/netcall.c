@@ -914,10 +914,18 @@ static ssize_t nc_send_one(struct target *t, int dup,
 		}
 		unix_leave(&u);
 	} else {
-		privs_drop();
+		/* Capabilities only matter to an IP datagram send through its
+		 * ancillary data (SO_MARK, SO_PRIORITY, a foreign source in
+		 * IP_PKTINFO, ...): without any, the two capset() calls are
+		 * a seventh of the syscalls of a notified sendto(). */
+		bool drop = a->clen || si->type != SOCK_DGRAM;
+
+		if (drop)
+			privs_drop();
 		n = sendmsg(dup, &m, a->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 		ret = n < 0 ? -errno : 0;
-		privs_raise();
+		if (drop)
+			privs_raise();
 	}
 	if (n < 0) {
 		/* The kernel would have sent SIGPIPE to the caller */
