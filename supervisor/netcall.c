@@ -96,7 +96,7 @@ struct sock_info {
 	int flags;
 };
 
-static int sock_info_get(int fd, struct sock_info *si)
+static int sock_info_get(int fd, struct sock_info *si, bool want_flags)
 {
 	socklen_t sl = sizeof(int);
 
@@ -108,6 +108,10 @@ static int sock_info_get(int fd, struct sock_info *si)
 	sl = sizeof(int);
 	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &si->proto, &sl))
 		return -errno;
+	si->flags = -1;
+	si->nonblock = false;
+	if (!want_flags)
+		return 0;
 	si->flags = fcntl(fd, F_GETFL);
 	if (si->flags < 0)
 		return -errno;
@@ -127,20 +131,27 @@ static bool sock_stream_connected(int fd, const struct sock_info *si)
 
 /**
  * nc_fetch_socket() - our duplicate of the target's fd, and what it is
+ * @t:		target
+ * @fd:		its fd number
+ * @si:		what the socket is
+ * @want_flags:	also read the file status flags (O_NONBLOCK); sends
+ *		need them only when the kernel has no room (nc_may_wait()),
+ *		so they leave them unread (si->flags -1) and save a syscall
  *
  * The decision is made on the object fetched here, whatever the fd number
  * refers to by the time the target looks again.
  *
  * Return: our fd, or -errno (ENOTSOCK for other files)
  */
-static int nc_fetch_socket(struct target *t, int fd, struct sock_info *si)
+static int nc_fetch_socket(struct target *t, int fd, struct sock_info *si,
+			   bool want_flags)
 {
 	int dup, ret;
 
 	dup = target_getfd(t, fd);
 	if (dup < 0)
 		return dup == -ESRCH ? -ESRCH : -EBADF;
-	ret = sock_info_get(dup, si);
+	ret = sock_info_get(dup, si, want_flags);
 	if (ret) {
 		close(dup);
 		return ret;
@@ -572,7 +583,7 @@ static void nc_connect(const struct seccomp_notif *req, struct target *t)
 	struct verdict v;
 	int ret;
 
-	dup = nc_fetch_socket(t, fd, &si);
+	dup = nc_fetch_socket(t, fd, &si, true);
 	if (dup < 0) {
 		notify_respond(req->id, 0, -dup);
 		return;
@@ -945,11 +956,17 @@ static ssize_t nc_send_one(struct target *t, int dup,
  * was taken).  Either way the call is handled again when the socket is
  * writable.
  */
-static bool nc_may_wait(const struct sock_info *si, int flags, ssize_t n)
+static bool nc_may_wait(int dup, const struct sock_info *si, int flags,
+			ssize_t n)
 {
+	int fl;
+
 	if (n != -EAGAIN && n != -EINPROGRESS)
 		return false;
-	return !si->nonblock && !(flags & MSG_DONTWAIT);
+	fl = si->flags >= 0 ? si->flags : fcntl(dup, F_GETFL);
+	if (fl < 0)
+		return false;
+	return !(fl & O_NONBLOCK) && !(flags & MSG_DONTWAIT);
 }
 
 /* Answer a send with its result @n, or let it wait (taking over @dup) */
@@ -957,7 +974,8 @@ static void nc_send_done(const struct seccomp_notif *req, struct target *t,
 			 int *dup, const struct sock_info *si, int flags,
 			 ssize_t n)
 {
-	if (nc_may_wait(si, flags, n) && !notify_pend_rerun(req, t, *dup)) {
+	if (nc_may_wait(*dup, si, flags, n) &&
+	    !notify_pend_rerun(req, t, *dup)) {
 		steal_fd(dup);
 		return;
 	}
@@ -978,7 +996,7 @@ static void nc_sendto(const struct seccomp_notif *req, struct target *t)
 	ssize_t n;
 	int ret;
 
-	dup = nc_fetch_socket(t, fd, &si);
+	dup = nc_fetch_socket(t, fd, &si, false);
 	if (dup < 0) {
 		notify_respond(req->id, 0, -dup);
 		return;
@@ -1021,7 +1039,7 @@ static void nc_sendmsg(const struct seccomp_notif *req, struct target *t)
 	ssize_t n;
 	int ret;
 
-	dup = nc_fetch_socket(t, fd, &si);
+	dup = nc_fetch_socket(t, fd, &si, false);
 	if (dup < 0) {
 		notify_respond(req->id, 0, -dup);
 		return;
@@ -1058,7 +1076,7 @@ static void nc_sendmmsg(const struct seccomp_notif *req, struct target *t)
 	unsigned int i;
 	ssize_t n = 0;
 
-	dup = nc_fetch_socket(t, fd, &si);
+	dup = nc_fetch_socket(t, fd, &si, false);
 	if (dup < 0) {
 		notify_respond(req->id, 0, -dup);
 		return;
