@@ -173,14 +173,16 @@ static int ftp_ctl_line(struct ftp_ctl *c, const char *l, size_t n,
  * @len:	how many
  * @out:	room for the passive-mode replies completed in @buf
  * @max:	entries at @out
- * @n:		set to the number of 227/229 replies completed in @buf; only
- *		the first @max are stored (the caller should treat more as
- *		an error)
+ * @n:		set to the number of replies stored in @out (at most @max)
  *
- * Entries stored before an error are left in @out and counted in @n.
+ * When @out is full and another 227/229 reply would complete, the feed
+ * stops before that reply's line and returns how far it got: the caller
+ * handles @out and feeds the rest of @buf again.  Entries stored before an
+ * error are left in @out and counted in @n.
  *
- * Return: @len, or -EBADMSG (sticky) for a line too long, a reply line
- * that does not start with three digits, or a bad 227/229 reply.
+ * Return: bytes of @buf consumed (@len unless @out filled up), or -EBADMSG
+ * (sticky) for a line too long, a reply line that does not start with
+ * three digits, or a bad 227/229 reply.
  */
 ssize_t ftp_ctl_feed(struct ftp_ctl *c, const uint8_t *buf, size_t len,
 		     struct ftp_pasv *out, size_t max, size_t *n)
@@ -202,26 +204,30 @@ ssize_t ftp_ctl_feed(struct ftp_ctl *c, const uint8_t *buf, size_t len,
 			c->ret = -EBADMSG;
 			return c->ret;
 		}
-		memcpy(c->line + c->len, buf + pos, take);
-		c->len += take;
-		pos += take;
-		if (!lf)
+		if (!lf) {
+			memcpy(c->line + c->len, buf + pos, take);
+			c->len += take;
 			break;
-		pos++;	/* the LF */
-		ln = c->len;
+		}
+		/* a whole line; if it is a reply @out has no room for, it is
+		 * left for the next call (a final 227/229 line changes no
+		 * state but the line buffer) */
+		memcpy(c->line + c->len, buf + pos, take);
+		ln = c->len + take;
 		if (ln && c->line[ln - 1] == '\r')
 			ln--;
-		c->len = 0;
 		ret = ftp_ctl_line(c, c->line, ln, &p);
 		if (ret < 0) {
 			c->ret = ret;
 			return c->ret;
 		}
-		if (ret) {
-			if (*n < max)
-				out[*n] = p;
-			(*n)++;
-		}
+		if (ret && *n >= max)
+			return (ssize_t)pos;	/* c->len still says where the
+						   line's earlier part ends */
+		if (ret)
+			out[(*n)++] = p;
+		c->len = 0;
+		pos += take + 1;	/* the line and its LF */
 	}
 	return (ssize_t)len;
 }

@@ -30,6 +30,10 @@
  *    with d one character from '!' to '~' other than a digit, port 1 to
  *    65535 in one to five digits.
  * Anything else is -EBADMSG, sticky: the relay should end the session.
+ *
+ * ftp_ctl_feed() stores at most @max replies per call; if more complete
+ * in one piece, it returns fewer bytes than it was given and the caller
+ * feeds the rest again (in a loop, until all bytes are consumed).
  */
 #ifndef FTP_CTL_H
 #define FTP_CTL_H

@@ -53,29 +53,38 @@ static void check_pasv(const struct ftp_pasv *p)
 	}
 }
 
-/* Feed one piece; append what it reports to @run */
+/*
+ * Feed one piece with room for @room replies a call, again and again
+ * until it is consumed; append what is reported to @run
+ */
 static bool feed(struct run *run, const uint8_t *data, size_t len,
 		 size_t room)
 {
 	struct ftp_pasv p[FUZZ_MAXP];
-	size_t n = (size_t)-1, k;
-	ssize_t r;
+	size_t off = 0;
 
-	r = ftp_ctl_feed(&ctl, data, len, p, room, &n);
-	FUZZ_CHECK(r == -EBADMSG || r == (ssize_t)len);
-	FUZZ_CHECK(n != (size_t)-1);
-	/* a line ends at each LF: no more replies than LFs */
-	FUZZ_CHECK(n <= len);
-	for (k = 0; k < n && k < room; k++) {
-		check_pasv(&p[k]);
-		if (run->n < FUZZ_MAXP)
-			run->p[run->n] = p[k];
-		run->n++;
-	}
-	if (r < 0) {
-		run->ret = (int)r;
-		return false;
-	}
+	do {
+		size_t n = (size_t)-1, k;
+		ssize_t r;
+
+		r = ftp_ctl_feed(&ctl, data + off, len - off, p, room, &n);
+		FUZZ_CHECK(r == -EBADMSG ||
+			   (r >= 0 && (size_t)r <= len - off));
+		FUZZ_CHECK(n <= room);
+		/* fewer bytes only when the room is full */
+		FUZZ_CHECK(r < 0 || (size_t)r == len - off || n == room);
+		for (k = 0; k < n; k++) {
+			check_pasv(&p[k]);
+			if (run->n < FUZZ_MAXP)
+				run->p[run->n] = p[k];
+			run->n++;
+		}
+		if (r < 0) {
+			run->ret = (int)r;
+			return false;
+		}
+		off += (size_t)r;
+	} while (off < len);
 	return true;
 }
 
@@ -89,13 +98,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ftp_ctl_init(&ctl);
 	feed(&whole, data, size, FUZZ_MAXP);
 
+	/* pieces of 1 to 97 bytes, room for 1 to 4 replies a call */
 	ftp_ctl_init(&ctl);
 	while (off < size) {
 		size_t n = data[k++ % size] % 97 + 1;
 
 		if (n > size - off)
 			n = size - off;
-		if (!feed(&pieces, data + off, n, FUZZ_MAXP))
+		if (!feed(&pieces, data + off, n, data[off] % 4 + 1))
 			break;
 		off += n;
 	}

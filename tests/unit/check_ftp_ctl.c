@@ -164,9 +164,10 @@ struct result {
 	struct ftp_pasv p[MAXP];
 };
 
-/* Feed @in in pieces ending at each offset of @cuts (0-terminated) */
+/* Feed @in in pieces ending at each offset of @cuts (0-terminated), with
+ * room for @room replies per call: a call that fills it is repeated */
 static void feed(const uint8_t *in, size_t len, const size_t *cuts,
-		 struct result *res)
+		 size_t room, struct result *res)
 {
 	struct ftp_ctl c;
 	size_t off = 0;
@@ -175,22 +176,29 @@ static void feed(const uint8_t *in, size_t len, const size_t *cuts,
 	ftp_ctl_init(&c);
 	for (;;) {
 		size_t end = *cuts && *cuts < len ? *cuts++ : len;
-		struct ftp_pasv p[MAXP];
-		ssize_t r;
-		size_t n = 99, k;
 
-		r = ftp_ctl_feed(&c, in + off, end - off, p, MAXP, &n);
-		ck_assert_uint_le(n, MAXP);
-		for (k = 0; k < n; k++) {
-			ck_assert_uint_lt(res->n, MAXP);
-			res->p[res->n++] = p[k];
+		while (off < end || (!len && !off)) {
+			struct ftp_pasv p[MAXP];
+			ssize_t r;
+			size_t n = 99, k;
+
+			r = ftp_ctl_feed(&c, in + off, end - off, p, room, &n);
+			ck_assert_uint_le(n, room);
+			for (k = 0; k < n; k++) {
+				ck_assert_uint_lt(res->n, MAXP);
+				res->p[res->n++] = p[k];
+			}
+			if (r < 0) {
+				res->ret = (int)r;
+				return;
+			}
+			ck_assert_int_le(r, (ssize_t)(end - off));
+			/* fewer bytes only when the room is full */
+			ck_assert(r == (ssize_t)(end - off) || n == room);
+			off += (size_t)r;
+			if (!len)
+				break;
 		}
-		if (r < 0) {
-			res->ret = (int)r;
-			return;
-		}
-		ck_assert_int_eq(r, (ssize_t)(end - off));
-		off = end;
 		if (off == len)
 			return;
 	}
@@ -225,8 +233,11 @@ START_TEST(test_ftp_ctl_table)
 	size_t k;
 
 	cuts[0] = 0;
-	feed(in, len, cuts, &r);
+	feed(in, len, cuts, MAXP, &r);
 	check_result(c, &r, "whole");
+	/* room for one reply a call */
+	feed(in, len, cuts, 1, &r);
+	check_result(c, &r, "room 1");
 
 	/* in two pieces, cut at every byte */
 	for (k = 1; k < len; k++) {
@@ -234,7 +245,7 @@ START_TEST(test_ftp_ctl_table)
 
 		cuts[0] = k;
 		cuts[1] = 0;
-		feed(in, len, cuts, &r);
+		feed(in, len, cuts, 1 + k % 2, &r);
 		snprintf(how, sizeof(how), "cut at %zu", k);
 		check_result(c, &r, how);
 	}
@@ -244,7 +255,7 @@ START_TEST(test_ftp_ctl_table)
 	for (k = 1; k < len; k++)
 		cuts[k - 1] = k;
 	cuts[len ? len - 1 : 0] = 0;
-	feed(in, len, cuts, &r);
+	feed(in, len, cuts, MAXP, &r);
 	check_result(c, &r, "byte by byte");
 }
 END_TEST
@@ -252,28 +263,40 @@ END_TEST
 START_TEST(test_ftp_ctl_out_full)
 {
 	static const char in[] = "227 (1,2,3,4,0,1)\r\n229 (|||2|)\r\n"
-				 "229 (|||3|)\r\n";
+				 "229 (|||3|)\r\n200 ok\r\n";
+	const uint8_t *b = (const uint8_t *)in;
 	struct ftp_pasv p[2];
 	struct ftp_ctl c;
 	size_t n;
 
-	/* three replies, room for one: counted, not stored */
+	/* three replies, room for two: the feed stops before the third */
 	memset(p, 0xee, sizeof(p));
 	ftp_ctl_init(&c);
-	ck_assert_int_eq(ftp_ctl_feed(&c, (const uint8_t *)in, strlen(in), p,
-				      1, &n),
-			 (ssize_t)strlen(in));
-	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(ftp_ctl_feed(&c, b, strlen(in), p, 2, &n), 32);
+	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(p[0].code, 227);
 	ck_assert_uint_eq(p[0].port, 1);
-	ck_assert_int_eq(p[1].code, (int)0xeeeeeeee);
+	ck_assert_int_eq(p[1].code, 229);
+	ck_assert_uint_eq(p[1].port, 2);
+	ck_assert_int_eq(ftp_ctl_feed(&c, b + 32, strlen(in) - 32, p, 2, &n),
+			 (ssize_t)strlen(in) - 32);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(p[0].port, 3);
 
-	/* no room at all */
+	/* the reply's line began in an earlier piece: kept for the retry */
 	ftp_ctl_init(&c);
-	ck_assert_int_eq(ftp_ctl_feed(&c, (const uint8_t *)in, strlen(in),
-				      NULL, 0, &n),
-			 (ssize_t)strlen(in));
-	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(ftp_ctl_feed(&c, b, 40, p, 2, &n), 40);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(ftp_ctl_feed(&c, b + 40, 5, p, 0, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(ftp_ctl_feed(&c, b + 40, 5, p, 1, &n), 5);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(p[0].port, 3);
+
+	/* no room at all: nothing consumed from the first reply on */
+	ftp_ctl_init(&c);
+	ck_assert_int_eq(ftp_ctl_feed(&c, b, strlen(in), NULL, 0, &n), 0);
+	ck_assert_uint_eq(n, 0);
 }
 END_TEST
 
