@@ -92,7 +92,8 @@ static void check_path(const struct http_req *r)
 			continue;
 		/* no empty, "." or ".." segment */
 		FUZZ_CHECK(i + 1 == n || p[i + 1] != '/');
-		FUZZ_CHECK(strncmp(p + i, "/./", 3) && strncmp(p + i, "/../", 4));
+		FUZZ_CHECK(strncmp(p + i, "/./", 3) &&
+			   strncmp(p + i, "/../", 4));
 		FUZZ_CHECK(!(i + 2 == n && p[i + 1] == '.'));
 		FUZZ_CHECK(!(i + 3 == n && p[i + 1] == '.' && p[i + 2] == '.'));
 	}
