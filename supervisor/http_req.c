@@ -385,7 +385,8 @@ static void seg_put(struct out *o, const char *s, size_t n)
  * @p:		the raw path, starting with '/'
  * @n:		its length (up to '?' or the end of the target)
  * @o:		where it goes
- * @enc_slash:	set if the path holds an encoded slash
+ * @enc_slash:	set if the result holds an encoded slash ("%2F"; a
+ *		segment with one may have been removed by a "..")
  *
  * Segments are decoded one at a time into @seg (a segment never grows
  * when decoded, and HTTP_PATH_SIZE bounds the output anyway).
@@ -426,7 +427,6 @@ static int path_normalize(const uint8_t *p, size_t n, struct out *o,
 			if (c == '\\') {
 				sep = bslash = true;
 			} else if (c == '/') {
-				*enc_slash = true;
 				c = 0;	/* marks "%2F" in @seg */
 			}
 			if (!sep) {
@@ -472,7 +472,12 @@ static int path_normalize(const uint8_t *p, size_t n, struct out *o,
 	}
 	if (!o->len || trailing)
 		out_put(o, "/", 1);
-	return o->overflow ? -E2BIG : 0;
+	if (o->overflow)
+		return -E2BIG;
+	/* a decoded '%' is "%25": every "%2F" left is an encoded slash */
+	for (i = 0; i + 2 < o->len && !*enc_slash; i++)
+		*enc_slash = !memcmp(o->p + i, "%2F", 3);
+	return 0;
 }
 
 /* ------------------------------------------------------------ head */

@@ -466,6 +466,8 @@ static const struct path_case path_cases[] = {
 	{ "/a%2Fb", "/a%2Fb", true },
 	{ "/a%2fb", "/a%2Fb", true },
 	{ "/a%2F%2F", "/a%2F%2F", true },
+	{ "/a%2F/../b", "/b", false },
+	{ "/a/b%2Fc/../d", "/a/d", false },
 	{ "/%61dmin", "/admin" },
 	{ "/%41%42%7e", "/AB~" },
 	{ "/a%20b", "/a b" },
