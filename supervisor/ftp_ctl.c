@@ -86,6 +86,7 @@ static int ftp_ctl_227(const char *l, size_t n, struct ftp_pasv *p)
 	}
 	if (i < n && l[i] == ',')
 		return -EBADMSG;	/* a seventh number: not ours to pick */
+	memset(p, 0, sizeof(*p));
 	p->code = 227;
 	p->family = AF_INET;
 	for (k = 0; k < 4; k++)
@@ -116,9 +117,9 @@ static int ftp_ctl_229(const char *l, size_t n, struct ftp_pasv *p)
 		return -EBADMSG;
 	if (n - i < 2 || l[i] != d || l[i + 1] != ')')
 		return -EBADMSG;
+	memset(p, 0, sizeof(*p));
 	p->code = 229;
 	p->family = AF_UNSPEC;
-	memset(p->addr, 0, sizeof(p->addr));
 	p->port = (uint16_t)port;
 	return 0;
 }
