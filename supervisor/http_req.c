@@ -1078,3 +1078,66 @@ ssize_t http_body_consume(struct http_body *b, const uint8_t *buf, size_t len,
 	b->total += i;
 	return (ssize_t)i;
 }
+
+/* ------------------------------------------------------------ response */
+
+/**
+ * http_resp_head() - the status of a response head at the start of @buf
+ * @buf:	the server's bytes from the start of a response
+ * @len:	how many; bytes after the head are not looked at
+ * @status:	set to the status code, 100 to 599, when 1 is returned
+ * @head_len:	set to the bytes of the head (status line, field lines,
+ *		empty line) when 1 is returned
+ *
+ * Interim responses (1xx other than 101: 100 Continue, 103 Early Hints)
+ * come before the final one: the caller skips @head_len bytes and asks
+ * again.  Only the status line is read closely ("HTTP/1.0" or "HTTP/1.1",
+ * SP, three digits, then SP and a reason or the end of the line); field
+ * lines are only checked for bytes no line may hold.  Lines may end in LF
+ * alone (RFC 9112 2.2).
+ *
+ * Return: 1 with @status and @head_len set; 0 if more bytes are needed;
+ * -EBADMSG if this is not an HTTP/1.x response head (also NUL, a bare CR
+ * or another control character in it); -E2BIG if the head does not end
+ * within HTTP_HEAD_MAX bytes.
+ */
+int http_resp_head(const uint8_t *buf, size_t len, int *status,
+		   size_t *head_len)
+{
+	static const char ver[] = "HTTP/1.";
+	size_t limit = len < HTTP_HEAD_MAX ? len : HTTP_HEAD_MAX;
+	size_t pos = 0, i;
+	int code = 0;
+
+	for (i = 0; i < limit && i < sizeof(ver) - 1; i++)
+		if (buf[i] != (uint8_t)ver[i])
+			return -EBADMSG;
+	for (;;) {
+		const uint8_t *lf = memchr(buf + pos, '\n', limit - pos);
+		const uint8_t *l = buf + pos;
+		size_t n = lf ? (size_t)(lf - l) : limit - pos;
+
+		/* a CR only right before the LF (or, so far, at the end) */
+		if (n && l[n - 1] == '\r')
+			n--;
+		for (i = 0; i < n; i++)
+			if (!is_field_char(l[i]))
+				return -EBADMSG;
+		if (!lf)
+			return len >= HTTP_HEAD_MAX ? -E2BIG : 0;
+		if (!pos) {
+			if (n < 12 || (l[7] != '0' && l[7] != '1') ||
+			    l[8] != ' ' || l[9] < '1' || l[9] > '5' ||
+			    !is_digit(l[10]) || !is_digit(l[11]) ||
+			    (n > 12 && l[12] != ' '))
+				return -EBADMSG;
+			code = (l[9] - '0') * 100 + (l[10] - '0') * 10 +
+			       (l[11] - '0');
+		} else if (!n) {
+			*status = code;
+			*head_len = (size_t)(lf - buf) + 1;
+			return 1;
+		}
+		pos = (size_t)(lf - buf) + 1;
+	}
+}

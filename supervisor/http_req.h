@@ -41,6 +41,12 @@
  * 7.1) so the relay knows where the next request of a persistent
  * connection begins.  It only counts and checks: the bytes are forwarded
  * as they came.
+ *
+ * http_resp_head() reads the status of the server's response, for one
+ * purpose: after an Upgrade request only a 101 answer turns the
+ * connection into something else (RFC 9110 7.8); with any other final
+ * status the next bytes of the client are HTTP requests again and must be
+ * read as such.
  */
 #ifndef HTTP_REQ_H
 #define HTTP_REQ_H
@@ -152,5 +158,7 @@ int http_req_parse(const uint8_t *buf, size_t len, struct http_req *r);
 void http_body_init(struct http_body *b, const struct http_req *r);
 ssize_t http_body_consume(struct http_body *b, const uint8_t *buf, size_t len,
 			  bool *done);
+int http_resp_head(const uint8_t *buf, size_t len, int *status,
+		   size_t *head_len);
 
 #endif /* HTTP_REQ_H */

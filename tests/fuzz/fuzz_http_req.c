@@ -11,7 +11,8 @@
  *  - The body that follows is fed whole and in pieces whose sizes come
  *    from the input: the same answer, never a byte past the body.
  *  - The whole input is also fed to the tracker as a chunked body, so the
- *    chunk parser is fuzzed even when the head is not valid.
+ *    chunk parser is fuzzed even when the head is not valid, and read as
+ *    a response head: again prefixes may only ask for more.
  *
  * Built with libFuzzer (--enable-fuzz) or with tests/fuzz/fuzz_main.c to
  * replay the seed corpus under `make check`.
@@ -183,6 +184,28 @@ static void fuzz_body(const struct http_req *r, const uint8_t *data,
 	}
 }
 
+static void fuzz_resp(const uint8_t *data, size_t size)
+{
+	size_t hl = 0, hl2, k, step = size / 64 + 1;
+	int st = 0, st2, ret, r;
+
+	ret = http_resp_head(data, size, &st, &hl);
+	FUZZ_CHECK(ret == 0 || ret == 1 || ret == -EBADMSG || ret == -E2BIG);
+	FUZZ_CHECK(ret != 0 || size < HTTP_HEAD_MAX);
+	if (ret == 1) {
+		FUZZ_CHECK(st >= 100 && st <= 599);
+		FUZZ_CHECK(hl >= 14 && hl <= size && hl <= HTTP_HEAD_MAX);
+		FUZZ_CHECK(!memcmp(data, "HTTP/1.", 7) && data[hl - 1] == '\n');
+		FUZZ_CHECK(http_resp_head(data, hl, &st2, &hl2) == 1 &&
+			   st2 == st && hl2 == hl);
+	}
+	for (k = 0; k < size; k += step) {
+		r = http_resp_head(data, k, &st2, &hl2);
+		FUZZ_CHECK(r == 0 || r == ret);
+		FUZZ_CHECK(r != 1 || hl2 == hl);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t k, step;
@@ -219,5 +242,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r2.body = HTTP_BODY_LENGTH;
 	r2.content_length = size ? data[0] * 3u : 0;
 	fuzz_body(&r2, data, size, data, size);
+
+	fuzz_resp(data, size);
 	return 0;
 }

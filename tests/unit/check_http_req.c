@@ -747,6 +747,83 @@ START_TEST(test_http_body_limits)
 }
 END_TEST
 
+/* ------------------------------------------------------------ responses */
+
+struct resp_case {
+	const char *in;
+	int ret;
+	int status;
+	size_t head_len;	/* 0: all of @in */
+};
+
+static const struct resp_case resp_cases[] = {
+	{ "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+	  "Connection: Upgrade\r\n\r\n\x81\x05hello", 1, 101, 77 },
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", 1, 200, 38 },
+	{ "HTTP/1.0 404 Not Found\r\n\r\n", 1, 404 },
+	{ "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 101 x\r\n\r\n", 1, 100,
+	  25 },
+	{ "HTTP/1.1 204\r\n\r\n", 1, 204 },
+	{ "HTTP/1.1 426 \r\n\r\n", 1, 426 },
+	{ "HTTP/1.1 200 OK\nServer: x\n\n", 1, 200 },
+	{ "HTTP/1.1 200 OK\r\nX: a\r\n folded\r\n\r\n", 1, 200 },
+	{ "HTTP/1.1 200 caf\xc3\xa9\r\n\r\n", 1, 200 },
+	{ "HTTP/1.1 200 OK\r\nServer: x\r\n", 0 },
+	{ "HTTP/1.1 200 OK\r", 0 },
+	{ "HTTP/1", 0 },
+	{ "", 0 },
+	{ "HTTP/2 200\r\n\r\n", -EBADMSG },
+	{ "HTTP/1.2 200 OK\r\n\r\n", -EBADMSG },
+	{ "HTTP/1.1 20 OK\r\n\r\n", -EBADMSG },
+	{ "HTTP/1.1 2000 OK\r\n\r\n", -EBADMSG },
+	{ "HTTP/1.1 600 x\r\n\r\n", -EBADMSG },
+	{ "HTTP/1.1 099 x\r\n\r\n", -EBADMSG },
+	{ "HTTP/1.1  200 OK\r\n\r\n", -EBADMSG },
+	{ "HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n", -EBADMSG },
+	{ "HTTP/1.1 200 OK\r\nX: a\x01\r\n\r\n", -EBADMSG },
+	{ "HTTP/1.1 200 OK\r\n\r\r\n", -EBADMSG },
+	{ "http/1.1 200 OK\r\n\r\n", -EBADMSG },
+	{ "SSH-2.0-x\r\n", -EBADMSG },
+	{ "\x16\x03\x03", -EBADMSG },
+};
+
+START_TEST(test_http_resp_table)
+{
+	const struct resp_case *c = &resp_cases[_i];
+	size_t len = strlen(c->in), hl = 7, k;
+	int st = 7, ret;
+
+	ret = http_resp_head((const uint8_t *)c->in, len, &st, &hl);
+	if (ret != c->ret)
+		ck_abort_msg("%s: got %d, want %d", c->in, ret, c->ret);
+	if (ret == 1) {
+		ck_assert_int_eq(st, c->status);
+		ck_assert_uint_eq(hl, c->head_len ? c->head_len : len);
+	}
+	for (k = 0; k < len; k++) {
+		int r = http_resp_head((const uint8_t *)c->in, k, &st, &hl);
+
+		ck_assert(r == 0 || r == c->ret);
+		ck_assert(r != 1 || k >= (c->head_len ? c->head_len : len));
+	}
+}
+END_TEST
+
+START_TEST(test_http_resp_too_big)
+{
+	int st;
+	size_t hl;
+
+	memcpy(big, "HTTP/1.1 200 OK\r\n", 17);
+	memset(big + 17, 'x', sizeof(big) - 17);
+	ck_assert_int_eq(http_resp_head(big, HTTP_HEAD_MAX - 1, &st, &hl), 0);
+	ck_assert_int_eq(http_resp_head(big, HTTP_HEAD_MAX, &st, &hl), -E2BIG);
+	memcpy(big + HTTP_HEAD_MAX - 4, "\r\n\r\n", 4);
+	ck_assert_int_eq(http_resp_head(big, sizeof(big), &st, &hl), 1);
+	ck_assert_uint_eq(hl, HTTP_HEAD_MAX);
+}
+END_TEST
+
 /* A tracker nobody initialized lets nothing through as a body */
 START_TEST(test_http_body_uninitialized)
 {
@@ -788,6 +865,12 @@ static Suite *http_req_suite(void)
 	tcase_add_test(tc, test_http_body_split_everywhere);
 	tcase_add_test(tc, test_http_body_limits);
 	tcase_add_test(tc, test_http_body_uninitialized);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("response");
+	tcase_add_loop_test(tc, test_http_resp_table, 0,
+			    (int)ARRAY_SIZE(resp_cases));
+	tcase_add_test(tc, test_http_resp_too_big);
 	suite_add_tcase(s, tc);
 	return s;
 }
