@@ -150,6 +150,8 @@ struct relay_flow {
 	size_t hscan;			/* bytes of buf approved to send */
 	bool in_body;			/* hscan is inside a request body */
 	bool hraw;			/* after an upgrade: spliced */
+	bool upgrade_wait;		/* upgrade asked: the answer decides */
+	size_t ucheck;			/* bytes of ubuf checked, to send */
 	unsigned int requests;
 	/* ftp: server replies are followed (never changed) */
 	struct ftp_ctl *ftp;
@@ -1388,8 +1390,14 @@ static enum pump http_pump(struct relay_flow *f, size_t *budget)
 			f->hscan -= f->boff;
 			f->boff = 0;
 		}
+		if (f->upgrade_wait)
+			return PUMP_WAIT;	/* no request before the answer */
 		if (f->hraw && !f->blen)
 			return dir_pump(&f->c2u, f->cfd, f->ufd, budget);
+		if (f->hraw) {
+			f->hscan = f->blen;	/* the upgraded stream */
+			continue;
+		}
 
 		if (f->hscan < f->blen) {
 			if (f->in_body) {
@@ -1428,12 +1436,11 @@ static enum pump http_pump(struct relay_flow *f, size_t *budget)
 				f->hscan = r.head_len;
 				http_body_init(f->hbody, &r);
 				f->in_body = r.body != HTTP_BODY_NONE;
-				if (r.upgrade) {
-					/* the rest is the upgraded stream */
-					f->hraw = true;
-					f->in_body = false;
-					f->hscan = f->blen;
-				}
+				/* Only the server's 101 makes what follows
+				 * opaque (upgrade_pump()); until then the
+				 * client's next bytes wait */
+				if (r.upgrade)
+					f->upgrade_wait = true;
 				continue;
 			}
 		}
@@ -1467,6 +1474,87 @@ static enum pump http_pump(struct relay_flow *f, size_t *budget)
 		f->blen += (size_t)n;
 		if (f->in_body || f->hraw)
 			continue;
+	}
+}
+
+/**
+ * upgrade_pump() - server to client after an upgrade request
+ *
+ * The response head is read before it is forwarded: 1xx interim answers
+ * pass, a 101 turns the flow into a spliced stream, any other status
+ * puts the client's side back to reading requests.
+ */
+static enum pump upgrade_pump(struct relay_flow *f, size_t *budget)
+{
+	size_t head_len;
+	int status, ret;
+	ssize_t n;
+
+	if (!f->ubuf) {
+		f->ubuf = malloc(HTTP_HEAD_MAX);
+		if (!f->ubuf)
+			return PUMP_RESET;
+		f->ulen = f->uoff = f->ucheck = 0;
+	}
+	for (;;) {
+		while (f->uoff < f->ucheck) {
+			n = send(f->cfd, f->ubuf + f->uoff, f->ucheck - f->uoff,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0) {
+				if (errno == EAGAIN)
+					return PUMP_WAIT;
+				if (errno == EINTR)
+					continue;
+				return PUMP_RESET;
+			}
+			f->uoff += (size_t)n;
+			f->u2c.bytes += (uint64_t)n;
+			*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
+		}
+		if (!f->upgrade_wait) {
+			/* decided and forwarded: back to splicing, and the
+			 * client side gets another turn */
+			free(f->ubuf);
+			f->ubuf = NULL;
+			f->ulen = f->uoff = f->ucheck = 0;
+			flow_queue(f);
+			return PUMP_WAIT;
+		}
+		memmove(f->ubuf, f->ubuf + f->uoff, f->ulen - f->uoff);
+		f->ulen -= f->uoff;
+		f->ucheck -= f->uoff;
+		f->uoff = 0;
+
+		ret = http_resp_head(f->ubuf, f->ulen, &status, &head_len);
+		if (ret < 0)
+			return PUMP_RESET;
+		if (ret == 1) {
+			if (status >= 100 && status < 200 && status != 101) {
+				f->ucheck = head_len;	/* interim */
+				continue;
+			}
+			f->upgrade_wait = false;
+			f->hraw = status == 101;
+			f->ucheck = f->ulen;
+			continue;
+		}
+		if (f->ulen == HTTP_HEAD_MAX)
+			return PUMP_RESET;
+		n = recv(f->ufd, f->ubuf + f->ulen, HTTP_HEAD_MAX - f->ulen, 0);
+		if (n < 0) {
+			if (errno == EAGAIN)
+				return PUMP_WAIT;
+			if (errno == EINTR)
+				continue;
+			return PUMP_RESET;
+		}
+		if (!n) {
+			/* no answer at all: what came goes on, then EOF */
+			f->upgrade_wait = false;
+			f->ucheck = f->ulen;
+			continue;
+		}
+		f->ulen += (size_t)n;
 	}
 }
 
@@ -1534,8 +1622,8 @@ bool relay_ftp_expected(const struct sa_dest *d, pid_t tgid)
 static enum pump ftp_pump(struct relay_flow *f, size_t *budget)
 {
 	struct ftp_pasv pasv[4];
-	size_t k, np;
-	ssize_t n;
+	size_t k, np, off;
+	ssize_t n, used;
 
 	if (!f->ubuf) {
 		f->ubuf = malloc(RELAY_FTP_BUF);
@@ -1582,14 +1670,18 @@ static enum pump ftp_pump(struct relay_flow *f, size_t *budget)
 			continue;
 		}
 		*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
-		np = 0;
-		if (ftp_ctl_feed(f->ftp, f->ubuf, (size_t)n, pasv,
-				 ARRAY_SIZE(pasv), &np) < 0) {
-			f->reason = "not_ftp";
-			return PUMP_RESET;
+		/* ftp_ctl_feed() stops early when pasv[] is full */
+		for (off = 0; off < (size_t)n; off += (size_t)used) {
+			used = ftp_ctl_feed(f->ftp, f->ubuf + off,
+					    (size_t)n - off, pasv,
+					    ARRAY_SIZE(pasv), &np);
+			if (used < 0) {
+				f->reason = "not_ftp";
+				return PUMP_RESET;
+			}
+			for (k = 0; k < np; k++)
+				ftp_expect(f, &pasv[k]);
 		}
-		for (k = 0; k < np; k++)
-			ftp_expect(f, &pasv[k]);
 	}
 }
 
@@ -1681,6 +1773,8 @@ static void flow_pump(struct relay_flow *f)
 		return;		/* denied, or waiting for a name */
 	if (f->kind == RELAY_FTP)
 		b = ftp_pump(f, &budget);
+	else if (f->kind == RELAY_HTTP && (f->upgrade_wait || f->ubuf))
+		b = upgrade_pump(f, &budget);
 	else
 		b = dir_pump(&f->u2c, f->ufd, f->cfd, &budget);
 	if (budget != RELAY_BUDGET)
