@@ -442,6 +442,7 @@ int main(int argc, char **argv)
 		die("listening for notifications: %s", strerror(-ret));
 
 	ret = main_loop();
+	relay_shutdown();
 	resolvconf_restore();
 	return ret;
 }

@@ -564,9 +564,7 @@ static void flow_end(struct relay_flow *f, bool reset)
 		target_pending_put(f->t);
 		f->answer_pending = false;
 	}
-	if (f->cfd >= 0 || f->state != FLOW_ARRANGED || f->c2u.bytes ||
-	    f->u2c.bytes)
-		flow_log_close(f);
+	flow_log_close(f);
 	if (reset) {
 		sock_reset(f->cfd);
 		sock_reset(f->ufd);
@@ -779,7 +777,16 @@ void relay_connect(const struct seccomp_notif *req, struct target *t, int dup,
 		return;
 	}
 
-	if (!(flags & O_NONBLOCK) && up_check(f) == 0) {
+	ret = flags & O_NONBLOCK ? 0 : up_check(f);
+	if (ret < 0) {
+		/* refused before we answered: CMD gets the refusal itself */
+		f->reason = "upstream_refused";
+		fd_drop(&f->dupfd);
+		notify_respond(req->id, 0, -ret);
+		flow_end(f, false);
+		return;
+	}
+	if (!(flags & O_NONBLOCK) && ret == 0) {
 		if (!target_pending_get(t, RELAY_PENDING_MAX)) {
 			log_warn("pid %d: too many connects in flight", t->pid);
 			fd_drop(&f->dupfd);
@@ -1284,6 +1291,31 @@ static void http_log(struct relay_flow *f, const struct http_req *r,
 		  verdict_relay_reason(reason));
 }
 
+/* @path with every %2F as a '/' and repeated slashes as one (the path
+ * part only: the query stays as it is) */
+static void http_path_decode_slash(const char *path, char *out, size_t size)
+{
+	size_t o = 0;
+	bool query = false;
+
+	while (*path && o + 1 < size) {
+		char c = *path;
+
+		if (!query && c == '%' && path[1] == '2' &&
+		    (path[2] == 'F' || path[2] == 'f')) {
+			c = '/';
+			path += 3;
+		} else {
+			query |= c == '?';
+			path++;
+		}
+		if (!query && c == '/' && o && out[o - 1] == '/')
+			continue;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+}
+
 /**
  * http_decide() - decide one complete request head
  *
@@ -1329,6 +1361,21 @@ static int http_decide(struct relay_flow *f, const struct http_req *r)
 				&reason);
 	if (v != POLICY_VERDICT_ALLOW)
 		goto out;
+	if (r->encoded_slash) {
+		/* Servers differ on %2F: decided both ways, the stricter
+		 * answer wins */
+		char alt[HTTP_PATH_SIZE];
+		const char *why;
+
+		http_path_decode_slash(r->path, alt, sizeof(alt));
+		if (policy_http_verdict(verdict_policy(), pd.match, r->method,
+					alt, &why) != POLICY_VERDICT_ALLOW) {
+			v = policy_mode(verdict_policy()) == POLICY_MODE_AUDIT ?
+				    POLICY_VERDICT_AUDIT : POLICY_VERDICT_DENY;
+			reason = why;
+			goto out;
+		}
+	}
 	if (r->upgrade && pd.match && policy_rule_has_paths(pd.match)) {
 		/* after an upgrade the stream is opaque: path rules could
 		 * no longer be applied to what follows */
@@ -1677,7 +1724,9 @@ static enum pump ftp_pump(struct relay_flow *f, size_t *budget)
 					    ARRAY_SIZE(pasv), &np);
 			if (used < 0) {
 				f->reason = "not_ftp";
-				return PUMP_RESET;
+				f->verdict = "deny";
+				flow_end(f, true);
+				return PUMP_GONE;
 			}
 			for (k = 0; k < np; k++)
 				ftp_expect(f, &pasv[k]);
@@ -1771,8 +1820,11 @@ static void flow_pump(struct relay_flow *f)
 		a = dir_pump(&f->c2u, f->cfd, f->ufd, &budget);
 	if (a == PUMP_GONE || f->state != FLOW_OPEN)
 		return;		/* denied, or waiting for a name */
-	if (f->kind == RELAY_FTP)
+	if (f->kind == RELAY_FTP) {
 		b = ftp_pump(f, &budget);
+		if (b == PUMP_GONE)
+			return;
+	}
 	else if (f->kind == RELAY_HTTP && (f->upgrade_wait || f->ubuf))
 		b = upgrade_pump(f, &budget);
 	else
@@ -1860,6 +1912,24 @@ void relay_handler(union loop_ref ref, uint32_t events)
 	if (f->state == FLOW_FREE || (f->cfd != ref.fd && f->ufd != ref.fd))
 		return;
 	flow_step(f);
+}
+
+/**
+ * relay_shutdown() - the supervisor exits: every flow gets its close event
+ */
+void relay_shutdown(void)
+{
+	uint32_t i;
+
+	for (i = 0; relay.flows && relay.used && i < RELAY_FLOWS; i++) {
+		struct relay_flow *f = &relay.flows[i];
+
+		if (f->state == FLOW_FREE)
+			continue;
+		if (!strcmp(f->reason, "rule") || !strcmp(f->reason, "sni"))
+			f->reason = "supervisor_exit";
+		flow_end(f, true);
+	}
 }
 
 /**

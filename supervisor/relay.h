@@ -28,6 +28,7 @@ extern const char *const relay_kind_str[RELAY_KIND_NUM];
 int relay_init(unsigned int idle_s);	/* idle_s 0: no idle timeout */
 void relay_handler(union loop_ref ref, uint32_t events);
 void relay_timer(void);
+void relay_shutdown(void);	/* log and close every flow */
 bool relay_busy(void);		/* flows wait for another turn: don't sleep */
 void relay_run(void);		/* give them that turn */
 
