@@ -6,6 +6,7 @@ policy_libpolicy_a_SOURCES = \
 	policy/policy_internal.h \
 	policy/policy_addr.c \
 	policy/policy_decide.c \
+	policy/policy_ingress.c \
 	policy/policy_load.c \
 	policy/policy_name.c \
 	policy/policy_print.c \
@@ -69,3 +70,9 @@ TESTS += tests/unit/check_policy_unix
 tests_unit_check_policy_unix_SOURCES = tests/unit/check_policy_unix.c
 tests_unit_check_policy_unix_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(YAML_CFLAGS)
 tests_unit_check_policy_unix_LDADD = policy/libpolicy.a $(YAML_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/check_policy_ingress
+TESTS += tests/unit/check_policy_ingress
+tests_unit_check_policy_ingress_SOURCES = tests/unit/check_policy_ingress.c
+tests_unit_check_policy_ingress_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(YAML_CFLAGS)
+tests_unit_check_policy_ingress_LDADD = policy/libpolicy.a $(YAML_LIBS) $(CHECK_LIBS)

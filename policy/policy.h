@@ -241,6 +241,96 @@ void policy_unix_decide(const struct policy *p, const char *name,
 /* unix.deny_fd_passing: no SCM_RIGHTS to or from CMD's unix sockets */
 bool policy_unix_deny_fd_passing(const struct policy *p);
 
+/*
+ * Ingress: who may reach CMD's listening sockets.
+ *
+ * The policy's ingress list restricts the (transport, port) pairs its rules
+ * name: a pair is covered when some rule's proto matches the transport
+ * (any matches both) and its ports hold the port (no ports: every port).
+ * On a covered pair only the sources of the rules covering it are accepted;
+ * pairs no rule covers are not restricted.  The supervisor turns this into
+ * a socket filter per socket; the container's own traffic (it arrives on
+ * lo) is always accepted, by the filter, not by these rules.
+ */
+
+/* A port range, host order, lo <= hi */
+struct policy_port_range {
+	uint16_t lo;
+	uint16_t hi;
+};
+
+/**
+ * struct policy_ingress_rule - one validated entry of the ingress list
+ * @origin:	"FILE:LINE" of the rule
+ * @family:	AF_INET or AF_INET6 (IPv4-mapped IPv6 networks are stored
+ *		as IPv4: that is how their packets arrive)
+ * @addr:	the source network, network order, host bits zero
+ * @plen:	prefix length
+ * @proto:	POLICY_PROTO_TCP, POLICY_PROTO_UDP or POLICY_PROTO_ANY
+ * @ports:	local ports, sorted and merged; NULL with @n_ports 0 means
+ *		every port
+ * @n_ports:	number of @ports
+ */
+struct policy_ingress_rule {
+	char *origin;
+	int family;
+	uint8_t addr[16];
+	unsigned int plen;
+	enum policy_proto proto;
+	struct policy_port_range *ports;
+	size_t n_ports;
+};
+
+/* Limits that keep every generated socket filter under BPF_MAXINSNS */
+#define POLICY_INGRESS_MAX_RULES	128
+#define POLICY_INGRESS_MAX_RANGES	256	/* port ranges, all rules */
+
+/* The policy has an ingress section (even an empty one) */
+bool policy_has_ingress(const struct policy *p);
+
+/**
+ * policy_ingress() - the ingress rules, in file order
+ * @p:		the policy
+ * @out:	set to the rules (valid as long as @p)
+ *
+ * Return: the number of rules.
+ */
+size_t policy_ingress(const struct policy *p,
+		      const struct policy_ingress_rule **out);
+
+/**
+ * policy_ingress_covers() - does a rule apply to a transport and port?
+ * @r:		the rule
+ * @transport:	POLICY_TRANSPORT_TCP or POLICY_TRANSPORT_UDP
+ * @port:	local port, host order
+ *
+ * Return: true if the rule's proto and ports include them.
+ */
+bool policy_ingress_covers(const struct policy_ingress_rule *r,
+			   enum policy_transport transport, uint16_t port);
+
+/**
+ * policy_ingress_decide() - may a packet from @addr reach a local port?
+ * @p:		the policy
+ * @transport:	TCP or UDP
+ * @family:	AF_INET or AF_INET6 (v4-mapped addresses are unmapped)
+ * @addr:	the packet's source, 4 or 16 bytes, network order
+ * @port:	its destination port (the socket's), host order
+ * @d:		verdict ALLOW or DENY (never AUDIT: the caller applies the
+ *		mode), rule ("FILE:LINE" of the first rule that allows it,
+ *		"ingress" otherwise), reason:
+ *		"not_covered"	  no rule names this transport and port
+ *		"ingress_rule"	  a rule covering it allows the source
+ *		"ingress_source"  rules cover it, none allows the source
+ *
+ * The reference the supervisor's socket filters are tested against.
+ * Pure: no I/O, no allocation.  Loopback is not special here.
+ */
+void policy_ingress_decide(const struct policy *p,
+			   enum policy_transport transport, int family,
+			   const uint8_t *addr, uint16_t port,
+			   struct policy_decision *d);
+
 /**
  * policy_print() - write the normalized policy as YAML
  */

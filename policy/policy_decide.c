@@ -394,6 +394,9 @@ void policy_free(struct policy *p)
 	for (i = 0; i < p->n_unix_deny; i++)
 		free(p->unix_deny[i]);
 	free(p->unix_deny);
+	for (i = 0; i < p->n_ingress; i++)
+		ingress_rule_free(&p->ingress[i]);
+	free(p->ingress);
 	free(p->path);
 	free(p);
 }

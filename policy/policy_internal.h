@@ -186,6 +186,10 @@ struct policy {
 	size_t n_unix_deny;
 	int unix_line_allow, unix_line_deny;	/* for the log's rule */
 	bool unix_deny_fd_passing;
+	bool has_ingress;	/* an ingress section, even an empty one */
+	struct policy_ingress_rule *ingress;
+	size_t n_ingress;
+	size_t n_ingress_ranges;	/* port ranges of all ingress rules */
 };
 
 /* policy_name.c */
@@ -225,6 +229,11 @@ int rule_parse_spec(struct policy_rule *r, const char *spec, char *msg,
 		    size_t msg_len);
 void rule_free(struct policy_rule *r);
 void policy_init_defaults(struct policy *p);
+
+/* policy_ingress.c */
+int ingress_ports_normalize(struct policy_ingress_rule *r,
+			    const struct port_range *ranges, size_t n);
+void ingress_rule_free(struct policy_ingress_rule *r);
 
 /* policy_load.c */
 struct policy *policy_load_buffer(const char *name, const char *buf,

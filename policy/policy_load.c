@@ -423,14 +423,16 @@ static void note_ret(struct loader *l, int ret)
 }
 
 /**
- * load_ports() - a rule's port: N, "A-B", "A,B" or a list of those
+ * load_port_list() - port: N, "A-B", "A,B" or a list of those
  * @l:		loader
- * @r:		the rule
  * @n:		the port node
+ * @out:	the ranges, malloc'ed
+ * @n_out:	number of @out
  *
  * Return: 0, or -EINVAL (reported).
  */
-static int load_ports(struct loader *l, struct policy_rule *r, yaml_node_t *n)
+static int load_port_list(struct loader *l, yaml_node_t *n,
+			  struct port_range **out, size_t *n_out)
 {
 	char msg[MSG_LEN];
 	yaml_node_item_t *it;
@@ -443,7 +445,7 @@ static int load_ports(struct loader *l, struct policy_rule *r, yaml_node_t *n)
 
 		if (!s)
 			return -EINVAL;
-		ret = ports_parse(s, &r->ports, &r->n_ports, msg, sizeof(msg));
+		ret = ports_parse(s, out, n_out, msg, sizeof(msg));
 		note_ret(l, ret);
 		if (ret == -EINVAL)
 			lerr(l, n, "%s", msg);
@@ -461,8 +463,8 @@ static int load_ports(struct loader *l, struct policy_rule *r, yaml_node_t *n)
 		     "port, or no 'port' key for the default)");
 		return -EINVAL;
 	}
-	r->ports = calloc(count, sizeof(*r->ports));
-	if (!r->ports) {
+	*out = calloc(count, sizeof(**out));
+	if (!*out) {
 		l->nomem = true;
 		return -ENOMEM;
 	}
@@ -480,15 +482,21 @@ static int load_ports(struct loader *l, struct policy_rule *r, yaml_node_t *n)
 			bad = -EINVAL;
 			continue;
 		}
-		if (port_range_parse(s, &r->ports[i], msg, sizeof(msg))) {
+		if (port_range_parse(s, &(*out)[i], msg, sizeof(msg))) {
 			lerr(l, pn, "%s", msg);
 			bad = -EINVAL;
 			continue;
 		}
 		i++;
 	}
-	r->n_ports = i;
+	*n_out = i;
 	return bad;
+}
+
+/* A rule's ports (see load_port_list()) */
+static int load_ports(struct loader *l, struct policy_rule *r, yaml_node_t *n)
+{
+	return load_port_list(l, n, &r->ports, &r->n_ports);
 }
 
 static const char *const http_methods[] = {
@@ -1354,17 +1362,187 @@ static void load_unix(struct loader *l, yaml_node_t *n)
 	}
 }
 
+/* IPv4-mapped IPv6 networks (::ffff:0:0/96 and longer) as the IPv4
+ * networks their packets arrive as */
+static void ingress_unmap(struct policy_ingress_rule *r)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (r->family != AF_INET6 || r->plen < 96 ||
+	    memcmp(r->addr, mapped, sizeof(mapped)))
+		return;
+	memmove(r->addr, r->addr + 12, 4);
+	memset(r->addr + 4, 0, 12);
+	r->family = AF_INET;
+	r->plen -= 96;
+}
+
+/**
+ * load_ingress_rule() - one entry of ingress: src, proto, port
+ * @l:		loader
+ * @n:		its node
+ *
+ * Every key is checked even after a problem, so all of them are reported.
+ */
+static void load_ingress_rule(struct loader *l, yaml_node_t *n)
+{
+	static const char *const keys[] = { "src", "proto", "port", NULL };
+	static const char *const protos[] = { "tcp", "udp", "any" };
+	static const enum policy_proto proto_val[] = {
+		POLICY_PROTO_TCP, POLICY_PROTO_UDP, POLICY_PROTO_ANY,
+	};
+	yaml_node_t *v[3] = { NULL };
+	struct policy_ingress_rule r = { 0 }, *nr;
+	struct port_range *ranges = NULL;
+	struct policy *p = l->p;
+	size_t n_ranges = 0, i;
+	char msg[MSG_LEN];
+	yaml_node_pair_t *a;
+	int bad = 0, ret;
+
+	if (!check_mapping(l, n, "an ingress rule", keys))
+		return;
+	for (a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top;
+	     a++) {
+		const char *k = pair_key(l, a);
+
+		for (i = 0; keys[i] && strcmp(keys[i], k); i++)
+			;
+		if (!keys[i])
+			continue;	/* unknown: reported */
+		if (v[i]) {
+			bad = -EINVAL;	/* duplicate: reported */
+			continue;
+		}
+		v[i] = lnode(l, a->value);
+		if (!v[i])
+			bad = -EINVAL;
+	}
+	r.proto = POLICY_PROTO_ANY;
+	if (!v[0]) {
+		lerr(l, n, "ingress rule without 'src' (expected src: an IP "
+		     "address or a CIDR such as 198.51.100.0/24)");
+		bad = -EINVAL;
+	} else {
+		const char *src = get_str(l, v[0], "src", "an IP address or a "
+					  "CIDR");
+		struct pnet net;
+
+		if (!src) {
+			bad = -EINVAL;
+		} else if (!pnet_looks_like_addr(src)) {
+			lerr(l, v[0], "'%s' is a name: ingress sources are not "
+			     "resolved (expected an IP address or a CIDR such "
+			     "as 198.51.100.0/24)", src);
+			bad = -EINVAL;
+		} else if (pnet_parse(&net, src, msg, sizeof(msg))) {
+			lerr(l, v[0], "%s", msg);
+			bad = -EINVAL;
+		} else {
+			r.family = net.family;
+			r.plen = net.plen;
+			memcpy(r.addr, net.addr, sizeof(r.addr));
+			ingress_unmap(&r);
+		}
+	}
+	if (v[1]) {
+		const char *s = get_str(l, v[1], "proto", "one of: tcp, udp, "
+					"any");
+
+		for (i = 0; s && i < ARRAY_SIZE(protos) && strcmp(s, protos[i]);
+		     i++)
+			;
+		if (s && i < ARRAY_SIZE(protos))
+			r.proto = proto_val[i];
+		else if (s && proto_parse(s) >= 0)
+			lerr(l, v[1], "proto '%s' in an ingress rule (expected "
+			     "one of: tcp, udp, any: an ingress rule names the "
+			     "transport, not what runs over it)", s);
+		else if (s)
+			lerr(l, v[1], "unknown proto '%s' (expected one of: "
+			     "tcp, udp, any)", s);
+		if (!s || i == ARRAY_SIZE(protos))
+			bad = -EINVAL;
+	}
+	if (v[2] && load_port_list(l, v[2], &ranges, &n_ranges) < 0)
+		bad = -EINVAL;
+	if (!bad) {
+		ret = ingress_ports_normalize(&r, ranges, n_ranges);
+		note_ret(l, ret);
+		if (ret)
+			bad = ret;
+	}
+	free(ranges);
+	if (!bad && p->n_ingress == POLICY_INGRESS_MAX_RULES) {
+		lerr(l, n, "more than %d ingress rules (expected at most %d: "
+		     "each becomes code in every filtered socket's filter; "
+		     "merge sources into wider networks)",
+		     POLICY_INGRESS_MAX_RULES, POLICY_INGRESS_MAX_RULES);
+		bad = -EINVAL;
+	}
+	if (!bad && p->n_ingress_ranges + r.n_ports >
+			    POLICY_INGRESS_MAX_RANGES) {
+		lerr(l, v[2] ? v[2] : n, "more than %d port ranges in the "
+		     "ingress rules (expected at most %d in all: each is "
+		     "tested by every filtered socket's filter)",
+		     POLICY_INGRESS_MAX_RANGES, POLICY_INGRESS_MAX_RANGES);
+		bad = -EINVAL;
+	}
+	if (!bad) {
+		r.origin = rule_origin(l, n);
+		if (!r.origin)
+			bad = -ENOMEM;
+	}
+	if (bad) {
+		ingress_rule_free(&r);
+		return;
+	}
+	nr = reallocarray(p->ingress, p->n_ingress + 1, sizeof(*nr));
+	if (!nr) {
+		l->nomem = true;
+		ingress_rule_free(&r);
+		return;
+	}
+	p->ingress = nr;
+	p->ingress[p->n_ingress++] = r;
+	p->n_ingress_ranges += r.n_ports;
+}
+
+/**
+ * load_ingress() - the ingress list: who may reach CMD's sockets
+ * @l:		loader
+ * @n:		the list's node
+ */
+static void load_ingress(struct loader *l, yaml_node_t *n)
+{
+	yaml_node_item_t *it;
+
+	l->p->has_ingress = true;
+	if (n->type != YAML_SEQUENCE_NODE) {
+		lerr(l, n, "'ingress' is %s (expected a list of rules, each "
+		     "starting with '- src: ...')", node_kind(n));
+		return;
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *rn = lnode(l, *it);
+
+		if (rn)
+			load_ingress_rule(l, rn);
+	}
+}
+
 static void load_top(struct loader *l, yaml_node_t *root)
 {
 	static const char *const keys[] = {
 		"version", "mode", "default", "deny_errno", "dns",
-		"add_domains", "rules", "unix", NULL
+		"add_domains", "rules", "unix", "ingress", NULL
 	};
 	static const char *const dflt_str[] = { "deny", "allow" };
 	struct policy *p = l->p;
 	bool have_version = false;
 	yaml_node_pair_t *a;
-	bool seen[8] = { false };
+	bool seen[ARRAY_SIZE(keys) - 1] = { false };
 
 	if (!check_mapping(l, root, "the policy", keys))
 		return;
@@ -1418,6 +1596,8 @@ static void load_top(struct loader *l, yaml_node_t *root)
 			load_rules(l, vn);
 		} else if (!strcmp(k, "unix")) {
 			load_unix(l, vn);
+		} else if (!strcmp(k, "ingress")) {
+			load_ingress(l, vn);
 		}
 	}
 	if (!have_version)

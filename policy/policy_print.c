@@ -150,6 +150,45 @@ static void print_list(FILE *out, const char *key, char *const *v, size_t n)
 	fputs("]\n", out);
 }
 
+static void print_ingress(FILE *out, const struct policy *p)
+{
+	size_t i, j;
+
+	if (!p->has_ingress)
+		return;
+	if (!p->n_ingress) {
+		fputs("ingress: []\n", out);
+		return;
+	}
+	fputs("ingress:\n", out);
+	for (i = 0; i < p->n_ingress; i++) {
+		const struct policy_ingress_rule *r = &p->ingress[i];
+		struct pnet n = { .family = r->family, .plen = r->plen };
+		char net[64];
+
+		memcpy(n.addr, r->addr, sizeof(n.addr));
+		pnet_format(&n, net, sizeof(net));
+		print_comment(out, "  ", r->origin);
+		fputs("  - src: ", out);
+		print_quoted(out, net);
+		fprintf(out, "\n    proto: %s\n", policy_proto_str[r->proto]);
+		if (!r->n_ports)
+			continue;
+		fputs("    port: [", out);
+		for (j = 0; j < r->n_ports; j++) {
+			const struct policy_port_range *pr = &r->ports[j];
+
+			if (j)
+				fputs(", ", out);
+			if (pr->lo == pr->hi)
+				fprintf(out, "%u", pr->lo);
+			else
+				fprintf(out, "\"%u-%u\"", pr->lo, pr->hi);
+		}
+		fputs("]\n", out);
+	}
+}
+
 void policy_print(const struct policy *p, FILE *out)
 {
 	size_t i;
@@ -187,6 +226,7 @@ void policy_print(const struct policy *p, FILE *out)
 		if (p->unix_deny_fd_passing)
 			fputs("  deny_fd_passing: true\n", out);
 	}
+	print_ingress(out, p);
 	if (!p->n_rules) {
 		fputs("rules: []\n", out);
 		return;

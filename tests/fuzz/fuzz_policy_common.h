@@ -92,6 +92,28 @@ static void fuzz_check_policy(const struct policy *p)
 	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (policy_name_verdict(p, names[i]) >= POLICY_NAME_NUM)
 			abort();
+	for (i = 0; i < 6; i++) {
+		const struct policy_ingress_rule *r;
+		size_t n = policy_ingress(p, &r), j;
+
+		policy_ingress_decide(p, (enum policy_transport)(i % 3),
+				      i < 3 ? AF_INET : AF_INET6,
+				      i < 3 ? v4[i % 3] : v6,
+				      (uint16_t)(i * 4099), &d);
+		if (d.verdict == POLICY_VERDICT_AUDIT || !d.rule || !d.reason)
+			abort();
+		for (j = 0; j < n; j++) {
+			size_t k;
+
+			if (r[j].plen > (r[j].family == AF_INET ? 32u : 128u))
+				abort();
+			for (k = 0; k < r[j].n_ports; k++)
+				if (r[j].ports[k].lo > r[j].ports[k].hi ||
+				    (k && r[j].ports[k].lo <=
+						  r[j].ports[k - 1].hi + 1))
+					abort();
+		}
+	}
 
 	out = fuzz_print(p, &len);
 	p2 = policy_load_buffer("printed.yaml", out, len, NULL, 0, stderr);

@@ -426,7 +426,7 @@ START_TEST(test_policy_error_messages)
 		{ "version: 1\nrulez: []\n",
 		  "policy.yaml:2:1: unknown key 'rulez' in the policy (expected "
 		  "one of: version, mode, default, deny_errno, dns, add_domains,"
-		  " rules, unix)" },
+		  " rules, unix, ingress)" },
 		{ "version: 1\nversion: 1\n",
 		  "policy.yaml:2:1: duplicate key 'version' (expected each key "
 		  "once; first at 1:1)" },
