@@ -6,6 +6,7 @@ SUPERVISOR_CPPFLAGS = -include $(top_builddir)/config.h $(AM_CPPFLAGS)
 noinst_LIBRARIES += supervisor/libsupervisor.a
 supervisor_libsupervisor_a_SOURCES = \
 	supervisor/filter.c supervisor/filter.h \
+	supervisor/ingress.c supervisor/ingress.h \
 	supervisor/log.c supervisor/log.h \
 	supervisor/loop.c supervisor/loop.h \
 	supervisor/netcall.c supervisor/netcall.h \
@@ -53,5 +54,12 @@ tests_unit_check_dns_cache_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 tests_unit_check_dns_cache_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_dns_cache_LDADD = supervisor/libsupervisor.a supervisor/libdns.a \
 	$(CHECK_LIBS)
+check_PROGRAMS += tests/unit/check_ingress
+TESTS += tests/unit/check_ingress
+tests_unit_check_ingress_SOURCES = tests/unit/check_ingress.c
+tests_unit_check_ingress_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+tests_unit_check_ingress_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(YAML_CFLAGS)
+tests_unit_check_ingress_LDADD = supervisor/libsupervisor.a policy/libpolicy.a \
+	$(YAML_LIBS) $(CHECK_LIBS)
 include $(srcdir)/supervisor/proto.mk
 dist_man_MANS += supervisor/egress-supervise.1
