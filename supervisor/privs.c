@@ -55,6 +55,25 @@ void privs_drop(void)
 	dropped = 1;
 }
 
+/**
+ * privs_drop_keep() - like privs_drop(), but keep the capabilities in
+ * @keep (a CAP_* bit mask) that we have
+ * @keep:	typically the target's own effective set: a bind() we make
+ *		for CMD may then use a privileged port exactly when CMD
+ *		could (CAP_NET_BIND_SERVICE)
+ */
+void privs_drop_keep(uint64_t keep)
+{
+	struct __user_cap_data_struct some[2];
+
+	memcpy(some, full, sizeof(some));
+	some[0].effective = full[0].effective & (uint32_t)keep;
+	some[1].effective = full[1].effective & (uint32_t)(keep >> 32);
+	if (syscall(SYS_capset, &hdr, some))
+		die("cannot drop our capabilities: %s", strerror(errno));
+	dropped = 1;
+}
+
 /* After it */
 void privs_raise(void)
 {

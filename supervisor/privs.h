@@ -3,8 +3,11 @@
 #ifndef PRIVS_H
 #define PRIVS_H
 
+#include <stdint.h>
+
 int privs_init(void);
 void privs_drop(void);
+void privs_drop_keep(uint64_t keep);
 void privs_raise(void);
 
 #endif /* PRIVS_H */
