@@ -13,6 +13,9 @@
  *   supervisor, which performs them itself (sendto with a NULL address
  *   carries no destination and stays in the kernel); getpeername notifies
  *   so that sockets moved into the relay show their original peer;
+ * - with an ingress section in the policy, listen() and bind() (with an
+ *   address length of 16 or more) notify, so that the supervisor filters
+ *   the socket before performing the call (ingress_sock.c);
  * - socket() stays in the kernel only for AF_UNIX, and for AF_INET/AF_INET6
  *   stream or datagram sockets with protocol 0; everything else notifies
  *   and the supervisor decides (TCP/UDP/MPTCP by number, ICMP if the policy
@@ -110,6 +113,13 @@ static int filter_rules_socket(scmp_filter_ctx ctx)
 }
 
 static bool allow_userns;
+static bool notify_ingress;
+
+/* The policy has an ingress section: listen() and bind() notify */
+void filter_notify_ingress(bool on)
+{
+	notify_ingress = on;
+}
 
 /* --allow-userns: let CMD create user namespaces (weaker, see above) */
 void filter_allow_userns(bool allow)
@@ -177,6 +187,15 @@ static int filter_rules(scmp_filter_ctx ctx, pid_t sup)
 	/* The relay shows the original destination (see netcall.c) */
 	ret |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(getpeername), 0);
 	ret |= filter_rules_socket(ctx);
+	if (notify_ingress) {
+		/* Every listen; binds of 16 bytes and more (the least an IP
+		 * socket takes: netcall.c continues the rest unread) */
+		ret |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(listen),
+					0);
+		ret |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(bind), 1,
+					SCMP_A2(SCMP_CMP_GE,
+						sizeof(struct sockaddr_in)));
+	}
 
 	ret |= seccomp_rule_add(ctx, enosys, SCMP_SYS(io_uring_setup), 0);
 	ret |= seccomp_rule_add(ctx, enosys, SCMP_SYS(io_uring_enter), 0);

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 void filter_allow_userns(bool allow);
+void filter_notify_ingress(bool on);
 int filter_build(pid_t supervisor, struct sock_fprog *prog);
 void filter_free(struct sock_fprog *prog);
 int filter_install(const struct sock_fprog *prog);

@@ -7,6 +7,7 @@ noinst_LIBRARIES += supervisor/libsupervisor.a
 supervisor_libsupervisor_a_SOURCES = \
 	supervisor/filter.c supervisor/filter.h \
 	supervisor/ingress.c supervisor/ingress.h \
+	supervisor/ingress_sock.c supervisor/ingress_sock.h \
 	supervisor/log.c supervisor/log.h \
 	supervisor/loop.c supervisor/loop.h \
 	supervisor/netcall.c supervisor/netcall.h \

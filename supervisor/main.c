@@ -14,6 +14,7 @@
 #include "config.h"
 #include "dns_stub.h"
 #include "filter.h"
+#include "ingress_sock.h"
 #include "log.h"
 #include "loop.h"
 #include "netcall.h"
@@ -44,6 +45,8 @@ struct options {
 	unsigned int relay_idle_s;
 	const char **dns_upstream;
 	size_t n_dns_upstream;
+	const char **listen;
+	size_t n_listen;
 	char **argv;
 };
 
@@ -73,6 +76,10 @@ static void usage(FILE *f)
 "                      never, so long streams live)\n"
 "  --allow-userns      let CMD create user namespaces (weaker: inside one it\n"
 "                      could mount FUSE and stall the supervisor's reads)\n"
+"  --listen [ADDR]:PORT[/udp]\n"
+"                      make a listening socket, filtered by the policy's\n"
+"                      ingress rules, and pass it to CMD as fd 3, 4, ...\n"
+"                      with LISTEN_FDS and LISTEN_PID (repeatable)\n"
 "  --dump-filter       print the seccomp filter and exit\n"
 "  -h, --help          this text\n"
 "  -V, --version       the version\n"
@@ -127,7 +134,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_POLICY = 256, OPT_ALLOW, OPT_DENY_ERRNO, OPT_LOG, OPT_USER,
 	       OPT_DUMP_FILTER, OPT_DNS_UPSTREAM, OPT_ALLOW_USERNS,
-	       OPT_RELAY_IDLE };
+	       OPT_RELAY_IDLE, OPT_LISTEN };
 	static const struct option longopts[] = {
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
@@ -139,6 +146,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "allow-userns", no_argument, NULL, OPT_ALLOW_USERNS },
 		{ "relay-idle-timeout", required_argument, NULL,
 		  OPT_RELAY_IDLE },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -147,7 +155,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 
 	o->allow = calloc((size_t)argc, sizeof(*o->allow));
 	o->dns_upstream = calloc((size_t)argc, sizeof(*o->dns_upstream));
-	if (!o->allow || !o->dns_upstream)
+	o->listen = calloc((size_t)argc, sizeof(*o->listen));
+	if (!o->allow || !o->dns_upstream || !o->listen)
 		die("out of memory");
 
 	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
@@ -197,6 +206,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->relay_idle_s = (unsigned int)v;
 			break;
 		}
+		case OPT_LISTEN:
+			o->listen[o->n_listen++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -258,6 +270,11 @@ static void reload_policy(void)
 			 opts.policy_path);
 		return;
 	}
+	if (policy_has_ingress(p) != policy_has_ingress(old))
+		log_warn("SIGHUP: the ingress section was %s: CMD's listen() "
+			 "and bind() %s the supervisor until it is restarted",
+			 policy_has_ingress(p) ? "added" : "removed",
+			 policy_has_ingress(p) ? "do not reach" : "still reach");
 	verdict_set_policy(p);
 	policy_free(old);
 	log_warn("SIGHUP: policy reloaded from %s", opts.policy_path);
@@ -375,6 +392,7 @@ static int main_loop(void)
 		if (loop_now_ms() - last_timer >= 1000) {
 			notify_timer();
 			relay_timer();
+			ingress_sock_timer();
 			last_timer = loop_now_ms();
 		}
 	}
@@ -386,7 +404,8 @@ int main(int argc, char **argv)
 	struct spawn_opts so = { 0 };
 	struct policy *p;
 	sigset_t old_mask;
-	int listener, ret;
+	int listener, ret, *lfds;
+	size_t i;
 	pid_t pid;
 
 	if (argc >= 2 && !strcmp(argv[1], "check"))
@@ -411,6 +430,9 @@ int main(int argc, char **argv)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		die("prctl(PR_SET_DUMPABLE): %s", strerror(errno));
 
+	filter_notify_ingress(policy_has_ingress(p));
+	if (policy_has_ingress(p))
+		ingress_sock_probe(p);
 	ret = filter_build(getpid(), &prog);
 	if (ret)
 		die("building the seccomp filter: %s", strerror(-ret));
@@ -423,6 +445,14 @@ int main(int argc, char **argv)
 	reaper_on_hup(reload_policy);
 	setup_dns(p);
 
+	/* Socket activation: made and filtered before CMD exists */
+	lfds = calloc(opts.n_listen + 1, sizeof(*lfds));
+	if (!lfds)
+		die("out of memory");
+	for (i = 0; i < opts.n_listen; i++)
+		if (ingress_listen_open(opts.listen[i], &lfds[i]))
+			return EXIT_SUPERVISOR;
+
 	so.argv = opts.argv;
 	so.set_user = opts.set_user;
 	so.uid = opts.uid;
@@ -430,12 +460,18 @@ int main(int argc, char **argv)
 	so.prog = &prog;
 	so.sigmask = &old_mask;
 	so.private_resolv = resolvconf_ready();
+	so.listen_fds = lfds;
+	so.n_listen_fds = opts.n_listen;
 	ret = spawn_cmd(&so, &pid, &listener);
 	filter_free(&prog);
+	for (i = 0; i < opts.n_listen; i++)
+		close(lfds[i]);	/* CMD has them now */
+	free(lfds);
 	if (ret)
 		return ret;
 	reaper_set_cmd(pid);
 	raise_nofile();
+	ingress_sock_set_owner(pid, opts.argv[0]);
 
 	ret = notify_init(listener);
 	if (ret)

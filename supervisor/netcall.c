@@ -43,6 +43,7 @@
 #include <sys/un.h>
 
 #include "dns_stub.h"
+#include "ingress_sock.h"
 #include "log.h"
 #include "netcall.h"
 #include "notify.h"
@@ -186,8 +187,15 @@ static void nc_socket(const struct seccomp_notif *req, struct target *t)
 		bool icmp = (family == AF_INET && proto == IPPROTO_ICMP) ||
 			    (family == AF_INET6 && proto == IPPROTO_ICMPV6);
 
-		if (base == SOCK_STREAM &&
-		    (!proto || proto == IPPROTO_TCP || proto == IPPROTO_MPTCP))
+		if (base == SOCK_STREAM && proto == IPPROTO_MPTCP &&
+		    policy_has_ingress(verdict_policy()))
+			/* as with net.mptcp.enabled=0: programs fall back to
+			 * TCP, whose listeners the kernel can filter */
+			err = ENOPROTOOPT, reason = "mptcp cannot be filtered "
+						    "(ingress)";
+		else if (base == SOCK_STREAM &&
+			 (!proto || proto == IPPROTO_TCP ||
+			  proto == IPPROTO_MPTCP))
 			reason = "tcp";
 		else if (base == SOCK_DGRAM && (!proto || proto == IPPROTO_UDP))
 			reason = "udp";
@@ -1117,9 +1125,267 @@ static void nc_sendmmsg(const struct seccomp_notif *req, struct target *t)
 	nc_send_done(req, t, &dup, &si, flags, n);
 }
 
+/* ------------------------------------------------------------------ */
+/* listen() and bind(): notified only with an ingress section          */
+
 /**
- * netcall_dispatch() - handle one notification, answering it exactly once
+ * target_status() - the target's effective capabilities and umask
+ * @pid:	thread id
+ * @caps:	CapEff as a bit mask
+ * @mask:	Umask (022 when the kernel does not say)
+ *
+ * Return: 0 or -errno
  */
+static int target_status(pid_t pid, uint64_t *caps, mode_t *mask)
+{
+	char path[64], line[256];
+	unsigned long long c;
+	unsigned int m;
+	bool found = false;
+	FILE *f;
+
+	*mask = 022;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Umask: %o", &m) == 1) {
+			*mask = (mode_t)m & 0777;
+		} else if (sscanf(line, "CapEff: %llx", &c) == 1) {
+			*caps = c;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found ? 0 : -EIO;
+}
+
+/* Is the directory @fd the root we have ourselves? */
+static bool same_root(int fd)
+{
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !stat("/", &b) && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/**
+ * nc_unix_bind() - bind an AF_UNIX socket of the target's as it would
+ * @t:		target
+ * @fd:		our duplicate
+ * @ss:		the address (our copy)
+ * @len:	its length
+ *
+ * A named socket is a file: it is created where the target's path leads,
+ * from its root and working directory (/proc/PID/root and /cwd, which also
+ * lead into its mount namespace), owned by its uid and gid (as_target_begin()),
+ * with its umask and no capability it lacks.  We chroot to its root for
+ * the call, and back through a directory fd of ours; without
+ * CAP_SYS_CHROOT that works only when the target's root is ours.
+ *
+ * Return: 0 or -errno
+ */
+static int nc_unix_bind(struct target *t, int fd, struct sockaddr_storage *ss,
+			socklen_t len)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)ss;
+	cleanup_close int root = -1, cwd = -1, here = -1, ours = -1;
+	bool named = len > offsetof(struct sockaddr_un, sun_path) &&
+		     sun->sun_path[0];
+	bool chrooted = false;
+	struct as_target as;
+	mode_t mask, old;
+	char path[64];
+	uint64_t caps = 0;
+	int ret;
+
+	ret = target_status(t->pid, &caps, &mask);
+	if (ret)
+		return ret;
+	if (named) {
+		snprintf(path, sizeof(path), "/proc/%d/root", t->pid);
+		root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		snprintf(path, sizeof(path), "/proc/%d/cwd", t->pid);
+		cwd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		ours = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root < 0 || cwd < 0 || here < 0 || ours < 0)
+			return -errno;
+		if (!fchdir(root) && !chroot(".")) {
+			chrooted = true;
+		} else if (!same_root(root)) {
+			if (fchdir(here))
+				die("cannot return to our directory");
+			log_warn("pid %d: cannot bind a unix socket in its root "
+				 "(chroot: %s); refused", t->pid,
+				 strerror(errno));
+			return -EPERM;
+		}
+		if (fchdir(cwd))
+			ret = -errno;
+	}
+	if (!ret) {
+		ret = as_target_begin(t, &as);
+		if (ret == -EPERM)
+			ret = -EACCES;
+		if (!ret) {
+			old = umask(mask);
+			privs_drop_keep(caps);
+			ret = bind(fd, (struct sockaddr *)ss, len) ? -errno : 0;
+			privs_raise();
+			umask(old);
+		}
+		as_target_end(&as);
+	}
+	if (chrooted && (fchdir(ours) || chroot(".")))
+		die("cannot return to our root: %s", strerror(errno));
+	if (named && fchdir(here))
+		die("cannot return to our directory: %s", strerror(errno));
+	return ret;
+}
+
+/**
+ * nc_listen() - listen on our duplicate, after the ingress filter
+ *
+ * Performed by us, never continued: between our look at the socket and
+ * the kernel's listen(), another thread could put an unfiltered TCP socket
+ * at that fd number.  Only registers are read, and the listening socket is
+ * exactly the one we filtered.  A unix socket listens under the target's
+ * ids (its peers' SO_PEERCRED shows them; the pid is ours: README, known
+ * limits).
+ */
+static void nc_listen(const struct seccomp_notif *req, struct target *t)
+{
+	int fd = (int)req->data.args[0];
+	int backlog = (int)req->data.args[1];
+	cleanup_close int dup = -1;
+	struct sock_info si;
+	int ret;
+
+	dup = nc_fetch_socket(t, fd, &si, false);
+	if (dup < 0) {
+		notify_respond(req->id, 0, -dup);
+		return;
+	}
+	/* The socket came from the live target */
+	if (!notify_valid(req->id))
+		return;
+	if (si.family == AF_INET || si.family == AF_INET6) {
+		struct ingress_call c = {
+			.t = t, .call = "listen", .fd = fd, .dup = dup,
+			.family = si.family, .type = si.type,
+			.proto = si.proto,
+		};
+
+		ret = ingress_sock_prepare(&c);
+		if (ret) {
+			nc_answer(req, &dup, 0, -ret);
+			return;
+		}
+	}
+	if (si.family == AF_UNIX) {
+		struct as_target as;
+
+		ret = as_target_begin(t, &as);
+		if (ret == -EPERM)
+			ret = -EACCES;
+		if (!ret) {
+			privs_drop();
+			ret = listen(dup, backlog) ? -errno : 0;
+			privs_raise();
+		}
+		as_target_end(&as);
+	} else {
+		privs_drop();
+		ret = listen(dup, backlog) ? -errno : 0;
+		privs_raise();
+	}
+	nc_answer(req, &dup, 0, -ret);
+}
+
+/**
+ * nc_bind() - bind, performed on our duplicate after the ingress filter
+ *
+ * No IPv4 or IPv6 bind accepts fewer bytes than a sockaddr_in
+ * (inet_bind(), inet6_bind()): such a call is continued without reading
+ * anything, since whatever socket the kernel finds at the fd by then, it
+ * cannot bind an IP socket (the filter sends us only calls of 16 bytes or
+ * more; a length with garbage above 32 bits ends up here).  Every other
+ * bind is read once and performed by us with our copy, for the same
+ * reason as listen(): the socket we filtered is the socket that binds.
+ * IP sockets bind with the target's effective capabilities, so a port
+ * below ip_unprivileged_port_start needs CAP_NET_BIND_SERVICE as ever.
+ */
+static void nc_bind(const struct seccomp_notif *req, struct target *t)
+{
+	int fd = (int)req->data.args[0];
+	uint64_t uaddr = req->data.args[1];
+	int alen = (int)req->data.args[2];
+	struct sockaddr_storage ss;
+	cleanup_close int dup = -1;
+	struct sock_info si;
+	mode_t mask;
+	uint64_t caps = 0;
+	int ret;
+
+	if (alen >= 0 && (size_t)alen < sizeof(struct sockaddr_in)) {
+		notify_continue(req->id);
+		return;
+	}
+	dup = nc_fetch_socket(t, fd, &si, false);
+	if (dup < 0) {
+		notify_respond(req->id, 0, -dup);
+		return;
+	}
+	/* move_addr_to_kernel() */
+	if (alen < 0 || (size_t)alen > sizeof(ss)) {
+		nc_answer(req, &dup, 0, EINVAL);
+		return;
+	}
+	memset(&ss, 0, sizeof(ss));
+	ret = target_read(t, &ss, uaddr, (size_t)alen);
+	if (!notify_valid(req->id))
+		return;
+	if (ret) {
+		nc_answer(req, &dup, 0, -ret);
+		return;
+	}
+
+	switch (si.family) {
+	case AF_INET:
+	case AF_INET6: {
+		struct ingress_call c = {
+			.t = t, .call = "bind", .fd = fd, .dup = dup,
+			.family = si.family, .type = si.type,
+			.proto = si.proto, .addr = &ss,
+			.addrlen = (socklen_t)alen,
+		};
+
+		ret = ingress_sock_prepare(&c);
+		if (!ret)
+			ret = target_status(t->pid, &caps, &mask);
+		if (!ret) {
+			privs_drop_keep(caps);
+			ret = bind(dup, (struct sockaddr *)&ss,
+				   (socklen_t)alen) ? -errno : 0;
+			privs_raise();
+		}
+		break;
+	}
+	case AF_UNIX:
+		ret = nc_unix_bind(t, dup, &ss, (socklen_t)alen);
+		break;
+	default:
+		privs_drop();
+		ret = bind(dup, (struct sockaddr *)&ss, (socklen_t)alen) ?
+			      -errno : 0;
+		privs_raise();
+		break;
+	}
+	nc_answer(req, &dup, 0, -ret);
+}
+
 /* ------------------------------------------------------------------ */
 /* getpeername()                                                      */
 
@@ -1164,6 +1430,9 @@ static void nc_getpeername(const struct seccomp_notif *req, struct target *t)
 	notify_respond(req->id, 0, -ret);
 }
 
+/**
+ * netcall_dispatch() - handle one notification, answering it exactly once
+ */
 void netcall_dispatch(const struct seccomp_notif *req)
 {
 	struct target *t;
@@ -1196,6 +1465,12 @@ void netcall_dispatch(const struct seccomp_notif *req)
 		break;
 	case SYS_getpeername:
 		nc_getpeername(req, t);
+		break;
+	case SYS_listen:
+		nc_listen(req, t);
+		break;
+	case SYS_bind:
+		nc_bind(req, t);
 		break;
 	default:
 		/* The filter notifies nothing else; refuse what we don't know */

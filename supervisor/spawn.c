@@ -16,6 +16,7 @@
  * out of the ambient, inheritable, permitted sets); no_new_privs;
  * dumpable (so that we may take the listener); filter; hand-over; --user;
  * environment scrubbed of socket activation; every fd above 2 close-on-exec;
+ * our own --listen sockets as fd 3, 4, ... with LISTEN_FDS and LISTEN_PID;
  * exec.  Failures travel back as messages on the same pipe, exec failures
  * become 126/127.
  */
@@ -111,6 +112,42 @@ static int child_drop_caps(void)
 	return 0;
 }
 
+/**
+ * child_pass_fds() - the --listen sockets as fd 3, 4, ... (the systemd
+ * socket activation protocol, sd_listen_fds(3))
+ * @o:		the options with the sockets
+ *
+ * Each is first copied above the range it goes to, so that moving one
+ * never overwrites another; the copies stay close-on-exec.  LISTEN_PID is
+ * our own pid, which CMD keeps across exec.
+ *
+ * Return: 0, or -1 with errno set
+ */
+static int child_pass_fds(const struct spawn_opts *o)
+{
+	int base = 3 + (int)o->n_listen_fds, tmp[64];
+	char buf[32];
+	size_t i;
+
+	if (o->n_listen_fds > ARRAY_SIZE(tmp)) {
+		errno = EMFILE;
+		return -1;
+	}
+	for (i = 0; i < o->n_listen_fds; i++) {
+		tmp[i] = fcntl(o->listen_fds[i], F_DUPFD_CLOEXEC, base);
+		if (tmp[i] < 0)
+			return -1;
+	}
+	for (i = 0; i < o->n_listen_fds; i++)
+		if (dup2(tmp[i], 3 + (int)i) < 0)
+			return -1;
+	snprintf(buf, sizeof(buf), "%zu", o->n_listen_fds);
+	if (setenv("LISTEN_FDS", buf, 1))
+		return -1;
+	snprintf(buf, sizeof(buf), "%d", (int)getpid());
+	return setenv("LISTEN_PID", buf, 1);
+}
+
 static void __attribute__((noreturn))
 spawn_child(const struct spawn_opts *o, int to_parent, int from_parent)
 {
@@ -163,6 +200,8 @@ spawn_child(const struct spawn_opts *o, int to_parent, int from_parent)
 	/* Nothing of ours, nor anything the runtime passed, reaches CMD */
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC))
 		child_fail(to_parent, "close_range");
+	if (o->n_listen_fds && child_pass_fds(o))
+		child_fail(to_parent, "passing the --listen sockets");
 
 	execvp(o->argv[0], o->argv);
 	child_send(to_parent, SPAWN_MSG_EXEC, errno, 0, "");

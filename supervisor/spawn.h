@@ -15,6 +15,8 @@ struct spawn_opts {
 	const struct sock_fprog *prog;
 	const sigset_t *sigmask;	/* restored in the child */
 	bool private_resolv;		/* give CMD the stub's resolv.conf */
+	const int *listen_fds;		/* --listen: passed as fd 3, 4, ... */
+	size_t n_listen_fds;
 };
 
 int spawn_cmd(const struct spawn_opts *o, pid_t *pid, int *listener);
