@@ -563,6 +563,182 @@ static int op_dup2_race(const char *a_dst, const char *d_dst, long n)
 	return 0;
 }
 
+/* ------------------------------------------------------------ ingress */
+
+/* An unfiltered socket's view of a peer: "SRC", IPv4-mapped unmapped */
+static const char *peer_str(const struct sockaddr_in6 *a, char *buf,
+			    size_t len)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (!memcmp(&a->sin6_addr, mapped, sizeof(mapped)))
+		return inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], buf,
+				 (socklen_t)len);
+	return inet_ntop(AF_INET6, &a->sin6_addr, buf, (socklen_t)len);
+}
+
+/* dup2 back and forth with an even duty cycle: each state lasts long
+ * enough for a call to find it */
+static void *swapper_even(void *arg)
+{
+	(void)arg;
+	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+		volatile int k;
+
+		dup2(swap_b, 100);
+		for (k = 0; k < 2000; k++)
+			;
+		dup2(swap_a, 100);
+		for (k = 0; k < 2000; k++)
+			;
+		atomic_fetch_add_explicit(&swaps, 1, memory_order_relaxed);
+	}
+	return NULL;
+}
+
+/* Length of a socket's classic filter (SO_GET_FILTER counts in
+ * instructions; it needs no privilege) */
+static unsigned int filter_len(int fd)
+{
+	socklen_t fl = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, NULL, &fl))
+		return 0;
+	return fl;
+}
+
+/* A fresh dual-stack IP socket for one round; TCP ones bound to @sa */
+static int race_socket(bool tcp, const struct sockaddr_in6 *sa)
+{
+	int one = 1, zero = 0;
+	int fd = socket(AF_INET6, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (tcp && bind(fd, (const struct sockaddr *)sa, sizeof(*sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Is the round's IP socket listening (TCP) or bound to @port (UDP)? */
+static bool race_hit(int fd, bool tcp, int port)
+{
+	struct sockaddr_in6 b;
+	socklen_t bl = sizeof(b), sl = sizeof(int);
+	int state = 0;
+
+	if (tcp)
+		return !getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &state, &sl) &&
+		       state;
+	return !getsockname(fd, (struct sockaddr *)&b, &bl) &&
+	       ntohs(b.sin6_port) == port;
+}
+
+/* fd 100 is a unix socket one instant and a fresh dual-stack TCP socket
+ * bound to PORT (or an unbound UDP socket) the next, while listen(100)
+ * (or bind(100, [::]:PORT)) runs: a supervisor that filtered the object it
+ * looked at and then let the kernel act on the fd number would, sooner or
+ * later, leave an IP socket listening on (bound to) PORT that it never
+ * saw, unfiltered.  Round after round (SO_REUSEPORT) until one such socket
+ * exists or N tries are spent; then the one kept (unfiltered if any, else
+ * the last filtered one) says how long its filter is and is served for MS
+ * milliseconds: "accepted SRC" / "received SRC" per peer. */
+static int op_ingress_race(const char *what, int port, long n, int ms)
+{
+	bool tcp = !strcmp(what, "listen");
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_port = htons((uint16_t)port) };
+	long ok = 0, errs[256] = { 0 }, i = 0, rounds = 0, hits = 0;
+	int keep = -1;
+	struct timespec t0;
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!tcp && strcmp(what, "bind"))
+		die_usage();
+	swap_a = socket(AF_UNIX, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* n tries, and on until one found an IP socket (the unix one always
+	 * fails: unbound, or given an IPv6 address): on a busy machine the
+	 * threads may take turns instead of racing */
+	while ((i < n || !hits) && ms_since(&t0) < 10000) {
+		pthread_t t;
+		long k;
+
+		swap_b = race_socket(tcp, &sa);
+		if (swap_b < 0)
+			break;
+		dup2(swap_a, 100);
+		atomic_store(&stop, 0);
+		pthread_create(&t, NULL, swapper_even, NULL);
+		for (k = 0; k < 64 && !race_hit(swap_b, tcp, port); k++, i++) {
+			int r = tcp ? listen(100, 16) :
+				      bind(100, (struct sockaddr *)&sa,
+					   sizeof(sa));
+
+			if (!r)
+				ok++;
+			else
+				errs[errno & 255]++;
+			sched_yield();	/* let the swapper run, on 1 CPU too */
+		}
+		atomic_store(&stop, 1);
+		pthread_join(t, NULL);
+		dup2(swap_a, 100);
+		rounds++;
+		if (!race_hit(swap_b, tcp, port)) {
+			close(swap_b);
+			continue;
+		}
+		hits++;
+		if (keep >= 0 && (!filter_len(keep) || filter_len(swap_b))) {
+			close(swap_b);	/* keep an unfiltered one */
+			continue;
+		}
+		if (keep >= 0)
+			close(keep);
+		keep = swap_b;
+		if (!filter_len(keep) && i >= n)
+			break;
+	}
+	tally(what, i, ok, errs);
+	printf("%s rounds=%ld hits=%ld swaps=%ld\n", what, rounds, hits,
+	       atomic_load(&swaps));
+	printf("%s-state %s filter=%u swaps=%ld\n", what,
+	       keep >= 0 ? "yes" : "no", keep >= 0 ? filter_len(keep) : 0,
+	       atomic_load(&swaps));
+	fflush(stdout);
+	if (keep < 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (ms_since(&t0) < ms) {
+		struct pollfd p = { .fd = keep, .events = POLLIN };
+		struct sockaddr_in6 from;
+		socklen_t len = sizeof(from);
+		char d[64];
+		int c;
+
+		if (poll(&p, 1, 100) != 1)
+			continue;
+		if (tcp) {
+			c = accept(keep, (struct sockaddr *)&from, &len);
+			if (c < 0)
+				continue;
+			close(c);
+			printf("accepted %s\n", peer_str(&from, buf, sizeof(buf)));
+		} else {
+			if (recvfrom(keep, d, sizeof(d), 0,
+				     (struct sockaddr *)&from, &len) < 0)
+				continue;
+			printf("received %s\n", peer_str(&from, buf, sizeof(buf)));
+		}
+		fflush(stdout);
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------ source routes */
 
 static void lsrr(uint8_t o[8], const char *first_hop)
@@ -1207,6 +1383,9 @@ int main(int argc, char **argv)
 		return op_hiptr(argv[2]);
 	if (OP("race", 4))
 		return op_race(argv[2], argv[3], argv[4], atol(argv[5]));
+	if (OP("ingress-race", 4))
+		return op_ingress_race(argv[2], atoi(argv[3]), atol(argv[4]),
+				       atoi(argv[5]));
 	if (OP("dup2-race", 3))
 		return op_dup2_race(argv[2], argv[3], atol(argv[4]));
 	if (OP("lsrr-sockopt", 3))

@@ -832,6 +832,123 @@ KNOWN="loopback is always allowed (README, egress-supervise-policy(5)); the chec
 attack loopback-forwarder "connect to an unfiltered forwarder on 127.0.0.1 (to the denied host): denied unless a rule names loopback" \
 	h20 "EACCES" "$NET" tcp 127.0.0.1:8080
 
+# ------------------------------------------------------------ ingress
+# Who may reach CMD's sockets: with this policy only the allowed host may
+# reach ports 7100-7102 of the client (192.0.2.2). The far side is CMD's
+# own socket: the oracle is whether it accepted (received from) the
+# denied host, which knocks while CMD serves. Baseline: the same program
+# without the supervisor accepts the denied host.
+printf 'version: 1\ningress:\n  - src: %s\n    port: 7100-7102\n' "$A" \
+	>"$T/ingress.yaml"
+
+# knock PROTO PORT: the denied host tries three times
+knock() {
+	local i
+	for i in 1 2 3; do
+		if [ "$1" = tcp ]; then
+			in_ns h20 "$NET" -n -t 300 tcp 192.0.2.2:$2 >/dev/null 2>&1
+		else
+			in_ns h20 "$NET" udp-sendto 192.0.2.2:$2 >/dev/null 2>&1
+			sleep 0.2
+		fi
+	done
+}
+
+# ingress_race ID DESC listen|bind PORT: adv-attack ingress-race, run
+# without and with the supervisor, the denied host knocking meanwhile
+ingress_race() {
+	local id=$1 desc=$2 op=$3 port=$4 run p proto=tcp got
+	[ -n "$ADV_ONLY" ] && ! [[ $id =~ $ADV_ONLY ]] && return
+	[ "$op" = bind ] && proto=udp
+	for run in base sup; do
+		: >"$T/$id.$run.out"
+		if [ $run = base ]; then
+			"${IN_WORLD[@]}" timeout 30 "$ATK" ingress-race "$op" "$port" "$N" 3000 \
+				>"$T/$id.$run.out" 2>"$T/$id.$run.err" &
+		else
+			"${IN_WORLD[@]}" timeout 30 "$ES_BIN" --policy "$T/ingress.yaml" \
+				--log "$T/$id.json" -- "$ATK" ingress-race "$op" "$port" "$N" 3000 \
+				>"$T/$id.$run.out" 2>"$T/$id.$run.err" &
+		fi
+		p=$!
+		wait_for_line "$T/$id.$run.out" "^$op-state" 20
+		knock $proto "$port"
+		wait $p
+	done
+	got=$(grep -Ec "^(accepted|received) $D$" "$T/$id.sup.out")
+	if ! grep -Eq "^(accepted|received) $D$" "$T/$id.base.out"; then
+		verdict "$id" "$desc" broken "baseline: without the supervisor the denied host was not accepted"
+		diag_file "$T/$id.base.out"
+	elif [ "${got:-0}" -gt 0 ]; then
+		verdict "$id" "$desc" escaped "CMD's socket accepted the denied host $got times"
+		diag_file "$T/$id.sup.out"; diag_file "$T/$id.sup.err"
+	elif ! grep -Eq "^$op-state yes filter=[1-9][0-9]* swaps=[1-9]" "$T/$id.sup.out"; then
+		verdict "$id" "$desc" broken "under the supervisor the race did not run, or the socket did not end up filtered"
+		diag_file "$T/$id.sup.out"; diag_file "$T/$id.sup.err"
+	else
+		verdict "$id" "$desc" blocked
+	fi
+}
+
+ingress_race ingress-listen-race \
+	"listen(fd) while fd swaps between a unix socket and a bound, unfiltered TCP socket: it listens filtered" \
+	listen 7100
+ingress_race ingress-bind-race \
+	"bind(fd, [::]:port) while fd swaps between a unix socket and an unbound UDP socket: it binds filtered" \
+	bind 7101
+
+# A listening socket made by an unfiltered process and handed to CMD over
+# AF_UNIX never met the supervisor (known limit, as scm-rights above).
+cat >"$T/scm-listen.py" <<-'PY'
+	import socket, sys, os, array
+	path, port = sys.argv[1], int(sys.argv[2])
+	t = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+	t.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+	t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	t.bind(("::", port)); t.listen(8)
+	l = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	try: os.unlink(path)
+	except OSError: pass
+	l.bind(path); os.chmod(path, 0o666); l.listen(8)
+	open(path + ".ready", "w").close()
+	while True:
+	    c, _ = l.accept()
+	    c.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [t.fileno()]))])
+	    c.close()
+PY
+cat >"$T/scm-accept.py" <<-'PY'
+	import socket, sys, array, select
+	c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); c.connect(sys.argv[1])
+	fds = array.array("i")
+	_, anc, _, _ = c.recvmsg(1, socket.CMSG_LEN(4))
+	fds.frombytes(anc[0][2][:4])
+	s = socket.socket(fileno=fds[0])
+	print("ready", flush=True)
+	while select.select([s], [], [], 3)[0]:
+	    a, p = s.accept(); h = p[0]
+	    print("accepted", h[7:] if h.startswith("::ffff:") else h, flush=True); a.close()
+PY
+if [ -z "$ADV_ONLY" ] || [[ ingress-scm-listener =~ $ADV_ONLY ]]; then
+	"${IN_WORLD[@]}" python3 "$T/scm-listen.py" "$T/scml.sock" 7102 >"$T/scml.log" 2>&1 &
+	_world_pids="$_world_pids $!"
+	for i in $(seq 50); do [ -e "$T/scml.sock.ready" ] && break; sleep 0.1; done
+	"${IN_WORLD[@]}" timeout 20 "$ES_BIN" --policy "$T/ingress.yaml" --log "$T/scml.json" -- \
+		python3 "$T/scm-accept.py" "$T/scml.sock" >"$T/scml.out" 2>"$T/scml.err" &
+	p=$!
+	wait_for_line "$T/scml.out" "^ready" 10
+	knock tcp 7102
+	wait $p
+	d="a listening TCP socket handed over AF_UNIX by an unfiltered process: the denied host reaches it"
+	if ! grep -q "^ready" "$T/scml.out"; then
+		verdict ingress-scm-listener "$d" broken "CMD did not receive the socket"
+		diag_file "$T/scml.out"; diag_file "$T/scml.err"
+	elif grep -q "^accepted $D$" "$T/scml.out"; then
+		verdict ingress-scm-listener "$d" todo "CMD accepted the denied host: a socket received over AF_UNIX never met the supervisor (README: Known limits)"
+	else
+		verdict ingress-scm-listener "$d (blocked)" blocked
+	fi
+fi
+
 # ============================================================ summary
 sum="adversarial: $n_tech techniques, $n_blocked blocked, $n_escaped escaped"
 [ $n_broken -gt 0 ] && sum="$sum, $n_broken broken"
