@@ -357,10 +357,12 @@ int ingress_sock_prepare(const struct ingress_call *c)
 		proto = "udp";
 	} else if (c->type == SOCK_STREAM && c->proto == IPPROTO_MPTCP &&
 		   policy_has_ingress(p)) {
-		proto = "mptcp";
+		bool audit = policy_mode(p) == POLICY_MODE_AUDIT;
+
 		snprintf(addr, sizeof(addr), "*");
-		ingress_log(c, proto, addr, 0, "deny", "mptcp", filter);
-		return -EPERM;
+		ingress_log(c, "mptcp", addr, 0, audit ? "audit" : "deny",
+			    "mptcp", filter);
+		return audit ? 0 : -EPERM;
 	} else {
 		return 0;
 	}

@@ -188,7 +188,8 @@ static void nc_socket(const struct seccomp_notif *req, struct target *t)
 			    (family == AF_INET6 && proto == IPPROTO_ICMPV6);
 
 		if (base == SOCK_STREAM && proto == IPPROTO_MPTCP &&
-		    policy_has_ingress(verdict_policy()))
+		    policy_has_ingress(verdict_policy()) &&
+		    policy_mode(verdict_policy()) == POLICY_MODE_ENFORCE)
 			/* as with net.mptcp.enabled=0: programs fall back to
 			 * TCP, whose listeners the kernel can filter */
 			err = ENOPROTOOPT, reason = "mptcp cannot be filtered "
