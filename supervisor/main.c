@@ -449,9 +449,15 @@ int main(int argc, char **argv)
 	lfds = calloc(opts.n_listen + 1, sizeof(*lfds));
 	if (!lfds)
 		die("out of memory");
-	for (i = 0; i < opts.n_listen; i++)
-		if (ingress_listen_open(opts.listen[i], &lfds[i]))
-			return EXIT_SUPERVISOR;
+	for (i = 0; i < opts.n_listen; i++) {
+		if (!ingress_listen_open(opts.listen[i], &lfds[i]))
+			continue;
+		while (i--)
+			close(lfds[i]);
+		free(lfds);
+		filter_free(&prog);
+		return EXIT_SUPERVISOR;
+	}
 
 	so.argv = opts.argv;
 	so.set_user = opts.set_user;
