@@ -175,6 +175,7 @@ static void ingress_log(const struct ingress_call *c, const char *proto,
 	if (c->fd >= 0)
 		log_int(&l, "fd", c->fd);
 	log_str(&l, "proto", proto);
+	log_str(&l, "family", c->family == AF_INET ? "ipv4" : "ipv6");
 	log_str(&l, "dst", addr);
 	log_int(&l, "port", port);
 	log_str(&l, "rule", "ingress");

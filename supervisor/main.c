@@ -413,8 +413,17 @@ int main(int argc, char **argv)
 
 	parse_options(argc, argv, &opts);
 	filter_allow_userns(opts.allow_userns);
-	if (opts.dump_filter)
+	if (opts.dump_filter) {
+		/* with --policy, as that policy would have it (ingress) */
+		if (opts.policy_path) {
+			p = policy_load(opts.policy_path, NULL, 0, stderr);
+			if (!p)
+				return EXIT_SUPERVISOR;
+			filter_notify_ingress(policy_has_ingress(p));
+			policy_free(p);
+		}
 		return filter_dump(stdout) ? EXIT_SUPERVISOR : 0;
+	}
 
 	p = policy_load(opts.policy_path, opts.allow, opts.n_allow, stderr);
 	if (!p)

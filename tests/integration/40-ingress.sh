@@ -150,7 +150,9 @@ expect_reach client $C4:7000 "$S" "tcp 7000 $C4" \
 
 # The log: one ingress line per filter attached, and the drop counters
 expect_json "$T/srv.json" "log: filter attached to the TCP listener on 7000 (2 rules)" \
-	event=ingress call=listen proto=tcp port=7000 reason=filter_attached rules=2
+	event=ingress call=listen proto=tcp family=ipv6 port=7000 reason=filter_attached rules=2
+expect_json "$T/srv.json" "log: the IPv4-only listener is logged as such" \
+	event=ingress call=listen proto=tcp family=ipv4 dst=0.0.0.0 port=7003
 expect_json "$T/srv.json" "log: filter attached to the UDP socket on bind (3 rules)" \
 	event=ingress call=bind proto=udp port=7001 reason=filter_attached filter=attached rules=3
 expect_json "$T/srv.json" "log: port 7002 is not covered, no filter" \
@@ -295,6 +297,14 @@ es_run priv --policy "$T/ingress.yaml" --user 65534:65534 -- python3 "$ING" bind
 expect_line priv "^bind EACCES$" "uid 65534 binds UDP port 80: EACCES, as from the kernel"
 es_run priv0 --policy "$T/ingress.yaml" -- python3 "$ING" bind 80
 expect_line priv0 "^bind OK$" "uid 0 binds UDP port 80: OK"
+
+# The seccomp filter notifies listen() and bind() only with an ingress section
+"$ES_BIN" --policy "$T/ingress.yaml" --dump-filter >"$T/dump1.out" 2>&1
+printf 'version: 1\n' >"$T/plain.yaml"
+"$ES_BIN" --policy "$T/plain.yaml" --dump-filter >"$T/dump2.out" 2>&1
+file_like "$T/dump1.out" 'syscall "listen"' "--dump-filter: with an ingress section, listen() notifies"
+file_like "$T/dump1.out" 'syscall "bind"' "--dump-filter: with an ingress section, bind() notifies"
+file_unlike "$T/dump2.out" 'syscall "(listen|bind)"' "--dump-filter: without one, neither does"
 
 # ------------------------------------------------------------ audit, none
 S=$T/audit.log
