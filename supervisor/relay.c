@@ -1804,7 +1804,9 @@ static void flow_pump(struct relay_flow *f)
 	}
 	if (!ret)
 		return;
-	if (f->buf) {
+	if (f->buf && (f->kind == RELAY_TLS || f->kind == RELAY_SSH)) {
+		/* the peeked bytes (http keeps its undecided requests in
+		 * f->buf: never flushed as a whole) */
 		ret = flow_flush(f);
 		if (ret < 0) {
 			f->reason = "upstream_error";
