@@ -88,7 +88,8 @@ ES_INTEGRATION_TESTS = \
 	tests/integration/23-faults.sh \
 	tests/integration/24-special.sh \
 	tests/integration/25-userns.sh \
-	tests/integration/34-quic.sh
+	tests/integration/34-quic.sh \
+	tests/integration/35-intercept.sh
 TESTS += $(ES_INTEGRATION_TESTS)
 EXTRA_DIST += $(ES_INTEGRATION_TESTS) \
 	tests/integration/lib.sh \
