@@ -56,5 +56,12 @@ tests_unit_check_dns_cache_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 tests_unit_check_dns_cache_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_dns_cache_LDADD = supervisor/libsupervisor.a supervisor/libdns.a \
 	$(CHECK_LIBS)
+check_PROGRAMS += tests/unit/check_ca
+TESTS += tests/unit/check_ca
+tests_unit_check_ca_SOURCES = tests/unit/check_ca.c
+tests_unit_check_ca_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+tests_unit_check_ca_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_ca_LDADD = supervisor/libsupervisor.a $(OPENSSL_LIBS) \
+	$(CHECK_LIBS)
 include $(srcdir)/supervisor/proto.mk
 dist_man_MANS += supervisor/egress-supervise.1
