@@ -144,6 +144,10 @@ cat >"$T/policy.yaml" <<-YAML
 	    insecure_skip_tls_verify: true
 	  - dst: plain.test
 	    proto: https
+	  - dst: api.test
+	    proto: http
+	    path_rules:
+	      - { path: /v1/, action: allow }
 YAML
 
 es() {
@@ -219,6 +223,30 @@ PY
 es split python3 "$T/split.py" "$T/ca/ca.crt"
 expect_line split "^HTTP/1.1 403 Forbidden$" "a head split over two records is denied"
 file_unlike "$T/nginx-h10/access.log" 'admin' "no part of it reached nginx"
+
+# the same on plain http (es-server on h10:80 logs what arrives)
+cat >"$T/split80.py" <<-'PY'
+	import socket, time
+	s = socket.create_connection(("api.test", 80), timeout=10)
+	s.sendall(b"GET /admin/secret HTTP/1.1\r\nHost: api.test\r\n")
+	time.sleep(0.5)
+	s.sendall(b"\r\n")
+	data = b""
+	while True:
+	    try:
+	        b = s.recv(4096)
+	    except OSError:
+	        break
+	    if not b:
+	        break
+	    data += b
+	for line in data.split(b"\r\n"):
+	    print(line.decode(errors="replace"))
+PY
+world_reset
+es split80 python3 "$T/split80.py"
+expect_line split80 "^HTTP/1.1 403 Forbidden$" "http: a head split over two segments is denied"
+file_unlike "$(world_log h10)" 'admin' "no part of it reached the server"
 
 # the leaf cache: one supervisor, two connections to the same name
 es cache sh -c "${CURL[*]} -o /dev/null https://api.test/v1/hello; ${CURL[*]} -o /dev/null https://api.test/v1/hello"
