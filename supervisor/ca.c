@@ -44,7 +44,7 @@
 
 #define CA_VALID_DAYS	3650
 #define CA_LEAF_SKEW	3600	/* notBefore an hour back: clock skew */
-#define CA_LEAF_RENEW	3600	/* re-mint a cached leaf this close to its end */
+#define CA_LEAF_RENEW	3600	/* re-mint a cached leaf this near its end */
 #define CA_NAME_SIZE	256
 
 struct ca_slot {
@@ -86,7 +86,8 @@ static EVP_PKEY *gen_p256(void)
 	if (!c)
 		return NULL;
 	if (EVP_PKEY_keygen_init(c) <= 0 ||
-	    EVP_PKEY_CTX_set_ec_paramgen_curve_nid(c, NID_X9_62_prime256v1) <= 0 ||
+	    EVP_PKEY_CTX_set_ec_paramgen_curve_nid(c,
+						   NID_X9_62_prime256v1) <= 0 ||
 	    EVP_PKEY_keygen(c, &k) <= 0)
 		k = NULL;
 	EVP_PKEY_CTX_free(c);
@@ -133,6 +134,8 @@ static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 	return ok ? 0 : -ENOMEM;
 }
 
+static const unsigned char org[] = "egress-supervise";
+
 static const EVP_MD *sign_md(EVP_PKEY *k)
 {
 	switch (EVP_PKEY_id(k)) {
@@ -156,13 +159,12 @@ static X509 *make_ca_cert(EVP_PKEY *key)
 
 	if (!x || RAND_bytes(r, sizeof(r)) != 1)
 		goto fail;
-	snprintf(cn, sizeof(cn), "egress-supervise interception CA %02x%02x%02x%02x",
-		 r[0], r[1], r[2], r[3]);
+	snprintf(cn, sizeof(cn),
+		 "egress-supervise interception CA %02x%02x%02x%02x", r[0],
+		 r[1], r[2], r[3]);
 	n = X509_get_subject_name(x);
 	if (!X509_set_version(x, 2) || set_serial(x) ||
-	    !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
-					(const unsigned char *)"egress-supervise",
-					-1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, org, -1, -1, 0) ||
 	    !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
 					(const unsigned char *)cn, -1, -1, 0) ||
 	    !X509_set_issuer_name(x, n) ||
@@ -170,7 +172,8 @@ static X509 *make_ca_cert(EVP_PKEY *key)
 	    !X509_gmtime_adj(X509_getm_notAfter(x),
 			     (long)CA_VALID_DAYS * 86400) ||
 	    !X509_set_pubkey(x, key) ||
-	    add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
+	    add_ext(x, x, NID_basic_constraints,
+		    "critical,CA:TRUE,pathlen:0") ||
 	    add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign") ||
 	    add_ext(x, x, NID_subject_key_identifier, "hash") ||
 	    !X509_sign(x, key, sign_md(key)))
@@ -251,12 +254,12 @@ int ca_generate(const char *dir, bool force, FILE *err)
 	EVP_PKEY *key = NULL;
 	BIO *kb = NULL, *cb = NULL;
 	X509 *x = NULL;
-	int ret = -ENOMEM;
+	int ret = -ENOMEM, kl, cl;
 
-	if ((size_t)snprintf(kpath, sizeof(kpath), "%s/%s", dir, CA_KEY_FILE) >=
-		    sizeof(kpath) ||
-	    (size_t)snprintf(cpath, sizeof(cpath), "%s/%s", dir, CA_CERT_FILE) >=
-		    sizeof(cpath)) {
+	kl = snprintf(kpath, sizeof(kpath), "%s/%s", dir, CA_KEY_FILE);
+	cl = snprintf(cpath, sizeof(cpath), "%s/%s", dir, CA_CERT_FILE);
+	if (kl < 0 || cl < 0 || (size_t)kl >= sizeof(kpath) ||
+	    (size_t)cl >= sizeof(cpath)) {
 		fprintf(err, "egress-supervise: %s: path too long\n", dir);
 		return -ENAMETOOLONG;
 	}
@@ -389,9 +392,9 @@ static FILE *open_regular(const char *path, struct stat *st, FILE *err)
 	if (fd < 0) {
 		fprintf(err, "egress-supervise: %s: %s%s\n", path,
 			strerror(errno),
-			errno == ENOENT ? " (create the CA with `egress-supervise "
-					  "ca init`, or set tls.ca_dir in the "
-					  "policy)" : "");
+			errno == ENOENT ? " (create the CA with "
+					  "`egress-supervise ca init`, or set "
+					  "tls.ca_dir in the policy)" : "");
 		return NULL;
 	}
 	if (fstat(fd, st) || !S_ISREG(st->st_mode)) {
@@ -456,14 +459,15 @@ int ca_load(const char *cert_path, const char *key_path, uid_t cmd_uid,
 		goto bad;
 	}
 	if (st.st_mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH))
-		fprintf(err, "egress-supervise: WARNING: the CA key %s has mode "
-			"%04o: other users, CMD's among them, may read it "
-			"(chmod 600 it)\n", key_path,
+		fprintf(err, "egress-supervise: WARNING: the CA key %s has "
+			"mode %04o: other users, CMD's among them, may read "
+			"it (chmod 600 it)\n", key_path,
 			(unsigned int)(st.st_mode & 07777));
 	else if (st.st_uid == cmd_uid)
 		fprintf(err, "egress-supervise: WARNING: CMD runs as uid %u, "
-			"which owns the CA key %s: it can read it (run CMD with "
-			"--user, or keep the key where CMD cannot reach it)\n",
+			"which owns the CA key %s: it can read it (run CMD "
+			"with --user, or keep the key where CMD cannot reach "
+			"it)\n",
 			(unsigned int)cmd_uid, key_path);
 	ca.leaf_key = gen_p256();
 	if (!ca.leaf_key) {
@@ -547,9 +551,7 @@ static X509 *mint(const char *name, time_t now)
 		return NULL;
 	n = X509_get_subject_name(x);
 	if (!X509_set_version(x, 2) || set_serial(x) ||
-	    !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
-					(const unsigned char *)"egress-supervise",
-					-1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, org, -1, -1, 0) ||
 	    (strlen(name) <= 64 &&
 	     !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
 					 (const unsigned char *)name, -1, -1,

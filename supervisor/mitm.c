@@ -111,7 +111,7 @@ static int build_contexts(const char *upstream_ca, FILE *err)
 		return -EIO;
 	}
 	if (upstream_ca &&
-	    SSL_CTX_load_verify_locations(mitm.verify, upstream_ca, NULL) != 1) {
+	    !SSL_CTX_load_verify_locations(mitm.verify, upstream_ca, NULL)) {
 		fprintf(err, "egress-supervise: tls.upstream_ca %s: %s "
 			"(expected a file of PEM certificates)\n", upstream_ca,
 			ssl_reason("cannot be read"));
