@@ -9,7 +9,7 @@ packages="build-essential autoconf automake libtool pkg-config
 	libseccomp-dev libcap-dev libc-ares-dev libssl-dev libyaml-dev check
 	gcc-multilib clang cppcheck
 	iproute2 nftables procps util-linux python3
-	socat curl dnsutils netcat-openbsd busybox-static
+	socat curl dnsutils netcat-openbsd busybox-static openssl nodejs
 	nginx-light dnsmasq vsftpd openssh-server openssh-client
 	golang-go"
 if [ "${1:-}" = --list ]; then

@@ -179,13 +179,15 @@ enum policy_name_verdict policy_name_verdict(const struct policy *p,
 					     const char *name);
 
 /**
- * policy_http_verdict() - may this HTTP request pass an http rule?
+ * policy_http_verdict() - may this HTTP request pass an http rule (or an
+ * https rule whose flows the relay intercepts)?
  * @p:		the policy (for the mode), or NULL
  * @rule:	&policy_decision.match of the flow's decision
  * @method:	request method, upper case as on the wire
  * @path:	request target as in the request line (origin-form, with query)
  * @reason:	set to "method", "path_rule", "path_default" or "rule" (not
- *		an http rule: nothing to check), may be NULL
+ *		an http rule nor an intercepted https rule: nothing to
+ *		check), may be NULL
  *
  * The rule's methods list (if any) must hold @method; then the first path
  * rule whose methods (if any) hold @method and whose prefix or regular
@@ -204,6 +206,13 @@ enum policy_verdict policy_http_verdict(const struct policy *p,
 bool policy_rule_verify_banner(const struct policy_rule *rule);
 /* http rule with methods, path_rules or path_default: requests are read */
 bool policy_rule_has_paths(const struct policy_rule *rule);
+/* https allow rule whose TLS the relay terminates (intercept: true, or path
+ * rules): its requests are decided like an http rule's */
+bool policy_rule_intercepts(const struct policy_rule *rule);
+/* ... with insecure_skip_tls_verify: true (upstream not verified) */
+bool policy_rule_skip_tls_verify(const struct policy_rule *rule);
+/* Some rule intercepts: the supervisor needs its CA */
+bool policy_intercepts(const struct policy *p);
 
 /**
  * policy_errno_parse() - errno value of a name deny_errno accepts
@@ -349,5 +358,11 @@ unsigned int policy_dns_min_ttl(const struct policy *p);
 unsigned int policy_dns_max_ttl(const struct policy *p);
 unsigned int policy_dns_grace(const struct policy *p);
 enum policy_dns_deny_answer policy_dns_deny_answer(const struct policy *p);
+
+/* TLS interception settings (tls:), NULL when not written */
+const char *policy_tls_ca_dir(const struct policy *p);	/* ca.crt, ca.key */
+const char *policy_tls_ca_cert(const struct policy *p);
+const char *policy_tls_ca_key(const struct policy *p);
+const char *policy_tls_upstream_ca(const struct policy *p);
 
 #endif /* POLICY_H */

@@ -326,7 +326,7 @@ enum policy_verdict policy_http_verdict(const struct policy *p,
 	const char *why = "path_default";
 	size_t i;
 
-	if (!r || r->proto != POLICY_PROTO_HTTP) {
+	if (!r || (r->proto != POLICY_PROTO_HTTP && !r->intercept)) {
 		why = "rule";
 		goto out;
 	}
@@ -375,6 +375,46 @@ bool policy_rule_has_paths(const struct policy_rule *r)
 	return r && (r->n_path_rules || r->n_methods || r->has_path_default);
 }
 
+bool policy_rule_intercepts(const struct policy_rule *r)
+{
+	return r && r->action == POLICY_ACTION_ALLOW && r->intercept;
+}
+
+bool policy_rule_skip_tls_verify(const struct policy_rule *r)
+{
+	return policy_rule_intercepts(r) && r->skip_tls_verify;
+}
+
+bool policy_intercepts(const struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_rules; i++)
+		if (policy_rule_intercepts(&p->rules[i]))
+			return true;
+	return false;
+}
+
+const char *policy_tls_ca_dir(const struct policy *p)
+{
+	return p->tls_ca_dir;
+}
+
+const char *policy_tls_ca_cert(const struct policy *p)
+{
+	return p->tls_ca_cert;
+}
+
+const char *policy_tls_ca_key(const struct policy *p)
+{
+	return p->tls_ca_key;
+}
+
+const char *policy_tls_upstream_ca(const struct policy *p)
+{
+	return p->tls_upstream_ca;
+}
+
 void policy_free(struct policy *p)
 {
 	size_t i;
@@ -397,6 +437,10 @@ void policy_free(struct policy *p)
 	for (i = 0; i < p->n_ingress; i++)
 		ingress_rule_free(&p->ingress[i]);
 	free(p->ingress);
+	free(p->tls_ca_dir);
+	free(p->tls_ca_cert);
+	free(p->tls_ca_key);
+	free(p->tls_upstream_ca);
 	free(p->path);
 	free(p);
 }

@@ -145,6 +145,10 @@ enum rule_dst {
  * @has_path_default:	@path_default was written
  * @methods:		http: methods allowed at all (NULL: all)
  * @n_methods:		number of @methods
+ * @intercept:		https: the relay terminates TLS (intercept: true, or
+ *			any of path_rules, path_default, methods)
+ * @skip_tls_verify:	https, intercepted: the upstream certificate is not
+ *			verified (insecure_skip_tls_verify: true)
  */
 struct policy_rule {
 	char *origin;
@@ -163,6 +167,8 @@ struct policy_rule {
 	bool has_path_default;
 	char **methods;
 	size_t n_methods;
+	bool intercept;
+	bool skip_tls_verify;
 };
 
 struct policy {
@@ -190,6 +196,10 @@ struct policy {
 	struct policy_ingress_rule *ingress;
 	size_t n_ingress;
 	size_t n_ingress_ranges;	/* port ranges of all ingress rules */
+	char *tls_ca_dir;	/* tls: interception CA and upstream trust */
+	char *tls_ca_cert;
+	char *tls_ca_key;
+	char *tls_upstream_ca;
 };
 
 /* policy_name.c */

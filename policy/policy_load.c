@@ -889,6 +889,8 @@ enum rule_key {
 	RULE_KEY_METHODS,
 	RULE_KEY_ALLOW_BROAD,
 	RULE_KEY_VERIFY_BANNER,
+	RULE_KEY_INTERCEPT,
+	RULE_KEY_SKIP_VERIFY,
 	RULE_KEY_NUM
 };
 
@@ -903,6 +905,8 @@ static const char *const rule_key_str[RULE_KEY_NUM + 1] = {
 	[RULE_KEY_METHODS] = "methods",
 	[RULE_KEY_ALLOW_BROAD] = "allow_broad",
 	[RULE_KEY_VERIFY_BANNER] = "verify_banner",
+	[RULE_KEY_INTERCEPT] = "intercept",
+	[RULE_KEY_SKIP_VERIFY] = "insecure_skip_tls_verify",
 	[RULE_KEY_NUM] = NULL,
 };
 static_assert(ARRAY_SIZE(rule_key_str) == RULE_KEY_NUM + 1,
@@ -919,7 +923,7 @@ static void load_rule(struct loader *l, yaml_node_t *n)
 {
 	yaml_node_t *v[RULE_KEY_NUM + 1] = { NULL };
 	yaml_node_t *dst, *proto, *port, *action, *path_rules, *path_default,
-		*methods, *broad, *banner;
+		*methods, *broad, *banner, *intercept, *skip_verify;
 	struct policy_rule r = { 0 };
 	char msg[MSG_LEN];
 	yaml_node_pair_t *a;
@@ -953,6 +957,8 @@ static void load_rule(struct loader *l, yaml_node_t *n)
 	methods = v[RULE_KEY_METHODS];
 	broad = v[RULE_KEY_ALLOW_BROAD];
 	banner = v[RULE_KEY_VERIFY_BANNER];
+	intercept = v[RULE_KEY_INTERCEPT];
+	skip_verify = v[RULE_KEY_SKIP_VERIFY];
 
 	r.action = POLICY_ACTION_ALLOW;
 	r.proto = POLICY_PROTO_ANY;
@@ -1028,15 +1034,51 @@ static void load_rule(struct loader *l, yaml_node_t *n)
 			r.verify_banner = ret;
 	}
 	if ((path_rules || path_default || methods) &&
-	    (r.proto != POLICY_PROTO_HTTP || r.action != POLICY_ACTION_ALLOW)) {
+	    ((r.proto != POLICY_PROTO_HTTP && r.proto != POLICY_PROTO_HTTPS) ||
+	     r.action != POLICY_ACTION_ALLOW)) {
 		yaml_node_t *at = path_rules ? path_rules :
 				  path_default ? path_default : methods;
 
 		lerr(l, at, "path_rules, path_default and methods apply to "
-		     "allow rules with proto http only: the relay cannot see "
-		     "requests inside TLS (expected proto: http, action: "
-		     "allow)");
+		     "allow rules with proto http or https only (expected "
+		     "proto: http or https, action: allow)");
 		bad = -EINVAL;
+	}
+	if (r.proto == POLICY_PROTO_HTTPS && r.action == POLICY_ACTION_ALLOW &&
+	    (path_rules || path_default || methods))
+		r.intercept = true;	/* requests are read: inside TLS */
+	if (intercept) {
+		ret = get_bool(l, intercept, "intercept");
+		if (ret >= 0 && (r.proto != POLICY_PROTO_HTTPS ||
+				 r.action != POLICY_ACTION_ALLOW)) {
+			lerr(l, intercept, "intercept applies to allow rules "
+			     "with proto https only (expected proto: https, "
+			     "action: allow)");
+			ret = -EINVAL;
+		} else if (ret == 0 && r.intercept) {
+			lerr(l, intercept, "intercept: false, but path_rules, "
+			     "path_default or methods need the requests "
+			     "inside TLS (expected intercept: true, or no "
+			     "path rules)");
+			ret = -EINVAL;
+		}
+		if (ret < 0)
+			bad = ret;
+		else if (ret)
+			r.intercept = true;
+	}
+	if (skip_verify) {
+		ret = get_bool(l, skip_verify, "insecure_skip_tls_verify");
+		if (ret >= 0 && !r.intercept && !bad) {
+			lerr(l, skip_verify, "insecure_skip_tls_verify applies "
+			     "to https rules the relay intercepts (expected "
+			     "intercept: true or path_rules in this rule)");
+			ret = -EINVAL;
+		}
+		if (ret < 0)
+			bad = ret;
+		else
+			r.skip_tls_verify = ret;
 	}
 	if (path_rules && load_path_rules(l, &r, path_rules) < 0)
 		bad = -EINVAL;
@@ -1532,11 +1574,62 @@ static void load_ingress(struct loader *l, yaml_node_t *n)
 	}
 }
 
+/**
+ * load_tls() - the tls mapping: where the interception CA and the extra
+ * upstream trust anchors are
+ * @l:		loader
+ * @n:		the mapping's node
+ *
+ * Paths must be absolute: the supervisor reads them from wherever it was
+ * started, and a policy may be checked from elsewhere.
+ */
+static void load_tls(struct loader *l, yaml_node_t *n)
+{
+	static const char *const keys[] = { "ca_dir", "ca_cert", "ca_key",
+					    "upstream_ca", NULL };
+	struct policy *p = l->p;
+	char **slot[] = { &p->tls_ca_dir, &p->tls_ca_cert, &p->tls_ca_key,
+			  &p->tls_upstream_ca };
+	yaml_node_pair_t *a;
+
+	if (!check_mapping(l, n, "'tls'", keys))
+		return;
+	for (a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top;
+	     a++) {
+		const char *k = pair_key(l, a), *s;
+		yaml_node_t *vn = lnode(l, a->value);
+		size_t i;
+
+		if (!vn || !k)
+			continue;
+		for (i = 0; keys[i] && strcmp(keys[i], k); i++)
+			;
+		if (!keys[i] || *slot[i])
+			continue;
+		s = get_str(l, vn, k, "an absolute path");
+		if (!s)
+			continue;
+		if (s[0] != '/') {
+			lerr(l, vn, "'%s' is '%s', not an absolute path "
+			     "(expected e.g. /etc/egress-supervise/ca%s)", k, s,
+			     i == 0 ? "" : i == 1 ? "/ca.crt" :
+			     i == 2 ? "/ca.key" : "/upstream.pem");
+			continue;
+		}
+		*slot[i] = strdup(s);
+		if (!*slot[i])
+			l->nomem = true;
+	}
+	if (p->tls_ca_dir && p->tls_ca_cert && p->tls_ca_key)
+		lerr(l, n, "'ca_dir' with both 'ca_cert' and 'ca_key' names "
+		     "nothing (expected ca_dir, or ca_cert and ca_key)");
+}
+
 static void load_top(struct loader *l, yaml_node_t *root)
 {
 	static const char *const keys[] = {
 		"version", "mode", "default", "deny_errno", "dns",
-		"add_domains", "rules", "unix", "ingress", NULL
+		"add_domains", "rules", "unix", "ingress", "tls", NULL
 	};
 	static const char *const dflt_str[] = { "deny", "allow" };
 	struct policy *p = l->p;
@@ -1598,6 +1691,8 @@ static void load_top(struct loader *l, yaml_node_t *root)
 			load_unix(l, vn);
 		} else if (!strcmp(k, "ingress")) {
 			load_ingress(l, vn);
+		} else if (!strcmp(k, "tls")) {
+			load_tls(l, vn);
 		}
 	}
 	if (!have_version)

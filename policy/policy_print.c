@@ -133,6 +133,19 @@ static void print_rule(FILE *out, const struct policy_rule *r)
 	if (r->n_path_rules || r->has_path_default)
 		fprintf(out, "    path_default: %s\n",
 			policy_action_str[r->path_default]);
+	if (r->intercept)
+		fputs("    intercept: true\n", out);
+	if (r->skip_tls_verify)
+		fputs("    insecure_skip_tls_verify: true\n", out);
+}
+
+static void print_path(FILE *out, const char *key, const char *v)
+{
+	if (!v)
+		return;
+	fprintf(out, "  %s: ", key);
+	print_quoted(out, v);
+	fputc('\n', out);
 }
 
 static void print_list(FILE *out, const char *key, char *const *v, size_t n)
@@ -227,6 +240,14 @@ void policy_print(const struct policy *p, FILE *out)
 			fputs("  deny_fd_passing: true\n", out);
 	}
 	print_ingress(out, p);
+	if (p->tls_ca_dir || p->tls_ca_cert || p->tls_ca_key ||
+	    p->tls_upstream_ca) {
+		fputs("tls:\n", out);
+		print_path(out, "ca_dir", p->tls_ca_dir);
+		print_path(out, "ca_cert", p->tls_ca_cert);
+		print_path(out, "ca_key", p->tls_ca_key);
+		print_path(out, "upstream_ca", p->tls_upstream_ca);
+	}
 	if (!p->n_rules) {
 		fputs("rules: []\n", out);
 		return;

@@ -23,15 +23,18 @@ supervisor_libsupervisor_a_SOURCES = \
 	supervisor/resolvconf.c supervisor/resolvconf.h \
 	supervisor/privs.c supervisor/privs.h \
 	supervisor/relay.c supervisor/relay.h \
-	supervisor/quic_gate.c supervisor/quic_gate.h
+	supervisor/quic_gate.c supervisor/quic_gate.h \
+	supervisor/ca.c supervisor/ca.h \
+	supervisor/mitm.c supervisor/mitm.h
 supervisor_libsupervisor_a_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 supervisor_libsupervisor_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
-	$(CARES_CFLAGS)
+	$(CARES_CFLAGS) $(OPENSSL_CFLAGS)
 
 bin_PROGRAMS += egress-supervise
 egress_supervise_SOURCES = supervisor/main.c
 egress_supervise_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
-egress_supervise_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS)
+egress_supervise_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
+	$(OPENSSL_CFLAGS)
 egress_supervise_LDADD = supervisor/libsupervisor.a supervisor/libdns.a \
 	supervisor/libproto.a policy/libpolicy.a $(SECCOMP_LIBS) $(CAP_LIBS) \
 	$(CARES_LIBS) $(YAML_LIBS) $(OPENSSL_LIBS)
@@ -62,5 +65,12 @@ tests_unit_check_ingress_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 tests_unit_check_ingress_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(YAML_CFLAGS)
 tests_unit_check_ingress_LDADD = supervisor/libsupervisor.a policy/libpolicy.a \
 	$(YAML_LIBS) $(CHECK_LIBS)
+check_PROGRAMS += tests/unit/check_ca
+TESTS += tests/unit/check_ca
+tests_unit_check_ca_SOURCES = tests/unit/check_ca.c
+tests_unit_check_ca_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+tests_unit_check_ca_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_ca_LDADD = supervisor/libsupervisor.a $(OPENSSL_LIBS) \
+	$(CHECK_LIBS)
 include $(srcdir)/supervisor/proto.mk
 dist_man_MANS += supervisor/egress-supervise.1

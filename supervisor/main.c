@@ -12,11 +12,13 @@
 #include <sys/resource.h>
 
 #include "config.h"
+#include "ca.h"
 #include "dns_stub.h"
 #include "filter.h"
 #include "ingress_sock.h"
 #include "log.h"
 #include "loop.h"
+#include "mitm.h"
 #include "netcall.h"
 #include "notify.h"
 #include "policy.h"
@@ -57,6 +59,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: egress-supervise [OPTIONS] -- CMD [ARGS...]\n"
 "       egress-supervise check FILE\n"
+"       egress-supervise ca init|export [DIR]\n"
 "\n"
 "Run CMD with every connect and send decided by a domain policy.\n"
 "\n"
@@ -410,6 +413,8 @@ int main(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "check"))
 		return cmd_check(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "ca"))
+		return cmd_ca(argc, argv);
 
 	parse_options(argc, argv, &opts);
 	filter_allow_userns(opts.allow_userns);
@@ -430,6 +435,9 @@ int main(int argc, char **argv)
 		return EXIT_SUPERVISOR;
 	verdict_set_policy(p);
 	verdict_set_deny_errno(opts.deny_errno);
+	/* the CA key is read now, before CMD exists (ca.c) */
+	if (mitm_init(p, opts.set_user ? opts.uid : getuid(), stderr))
+		return EXIT_SUPERVISOR;
 
 	ret = log_open(opts.log_path);
 	if (ret)

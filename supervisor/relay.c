@@ -43,10 +43,26 @@
  * address.  Nothing here blocks: every socket and pipe is non-blocking and
  * registered edge-triggered.
  *
- * Flow states:	FREE -> ARRANGED -> PEEK -> [RESOLVE ->] OPEN -> FREE
+ * TLS interception (an https rule with path rules, or intercept: true):
+ * once the ClientHello is decided as above, the flow is not spliced.  The
+ * relay finishes the handshake with CMD as the server the SNI names (a leaf
+ * certificate from our CA, ca.c), and one with the server as a client that
+ * verifies it (mitm.c), both in FLOW_HANDSHAKE.  Then every request CMD
+ * sends inside TLS goes through the same reading and deciding as on an
+ * http flow (http_pump(), whose reads and writes go through the TLS
+ * sessions instead of the sockets), and the server's bytes are copied
+ * from one session to the other (tls_pump_down()).  A Host other than the
+ * SNI must be allowed and map to the address like an http Host; a server
+ * whose certificate fails verification gets no request: CMD's first one
+ * is answered 502 with X-Egress-Denied: upstream_tls.  At most
+ * RELAY_TLS_FLOWS flows are intercepted at once.
+ *
+ * Flow states:	FREE -> ARRANGED -> PEEK -> [RESOLVE ->] [HANDSHAKE ->]
+ *		OPEN -> FREE
  */
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -63,6 +79,7 @@
 #include "ftp_ctl.h"
 #include "http_req.h"
 #include "log.h"
+#include "mitm.h"
 #include "notify.h"
 #include "policy.h"
 #include "relay.h"
@@ -84,18 +101,50 @@
 #define RELAY_PENDING_MAX	1024	/* held connects per process */
 #define RELAY_SPARE_PIPES	256
 #define INO_BUCKETS		4096
+#define RELAY_TLS_FLOWS		1024	/* intercepted at once */
+#define RELAY_TLS_BUF		16384	/* server to CMD: one record */
 
 const char *const relay_kind_str[RELAY_KIND_NUM] = {
 	[RELAY_NONE] = "none", [RELAY_TLS] = "tls", [RELAY_HTTP] = "http",
 	[RELAY_FTP] = "ftp", [RELAY_SSH] = "ssh",
+	[RELAY_TLS_INTERCEPT] = "tls_intercept",
 };
+static_assert(ARRAY_SIZE(relay_kind_str) == RELAY_KIND_NUM,
+	      "relay_kind_str out of sync with enum relay_kind");
 
 enum flow_state {
 	FLOW_FREE,
 	FLOW_ARRANGED,	/* waiting for the upstream connect or our accept */
 	FLOW_PEEK,	/* reading the first bytes */
 	FLOW_RESOLVE,	/* the SNI's own addresses are being resolved */
+	FLOW_HANDSHAKE,	/* intercepted: TLS handshakes with CMD and upstream */
 	FLOW_OPEN,	/* decided: peeked bytes go upstream, then splice */
+};
+
+/**
+ * struct relay_tls - the TLS sessions of an intercepted flow
+ * @c:		toward CMD (we are the server)
+ * @u:		toward the server (we are the client)
+ * @c_done:	@c's handshake is complete
+ * @u_done:	@u's handshake is complete
+ * @u_failed:	@u's handshake failed (@err says why): CMD gets a 502
+ * @c_unclean:	CMD's side ended without close_notify (passed on as such)
+ * @u_unclean:	the server's side likewise
+ * @cached:	the leaf came from the cache
+ * @verify:	the server's certificate is verified
+ * @has_sni:	the ClientHello named the server
+ * @in_upgrade:	upgrade_pump() reads the server's answer to an upgrade
+ * @sni:	the name of the ClientHello (or the address without one)
+ * @err:	the handshake failure, for the log and the 502
+ */
+struct relay_tls {
+	SSL *c, *u;
+	bool c_done, u_done, u_failed;
+	bool c_unclean, u_unclean;
+	bool cached, verify, has_sni;
+	bool in_upgrade;
+	char sni[TLS_SNI_SIZE];
+	char err[MITM_ERR_SIZE];
 };
 
 /**
@@ -153,6 +202,8 @@ struct relay_flow {
 	bool upgrade_wait;		/* upgrade asked: the answer decides */
 	size_t ucheck;			/* bytes of ubuf checked, to send */
 	unsigned int requests;
+	/* tls_intercept: the two sessions */
+	struct relay_tls *tls;
 	/* ftp: server replies are followed (never changed) */
 	struct ftp_ctl *ftp;
 	uint8_t *ubuf;
@@ -177,6 +228,7 @@ static struct {
 	uint32_t free_head;		/* index + 1 */
 	uint32_t ready_head;		/* index + 1 */
 	unsigned int used;
+	unsigned int n_tls;		/* intercepted flows */
 	uint64_t idle_ms;		/* 0: no idle timeout */
 	uint32_t port_hash[65536];	/* by key port: index + 1 */
 	uint32_t ino_hash[INO_BUCKETS];
@@ -537,11 +589,17 @@ static void flow_log_close(const struct relay_flow *f)
 	    (f->up.family != f->dst.family ||
 	     memcmp(f->up.addr, f->dst.addr, f->dst.family == AF_INET ? 4 : 16)))
 		log_str(&l, "upstream", sockaddr_ntop(&f->up, up, sizeof(up)));
-	if (f->host[0])
+	if (f->tls)
+		log_str(&l, "sni", f->tls->sni);
+	if (f->host[0] && (!f->tls || strcmp(f->host, f->tls->sni)))
 		log_str(&l, f->kind == RELAY_TLS ? "sni" : "host", f->host);
 	if (f->rule[0])
 		log_str(&l, "rule", f->rule);
 	log_str(&l, "reason", f->reason);
+	if (f->tls && f->tls->err[0])
+		log_str(&l, "tls_error", f->tls->err);
+	if (f->kind == RELAY_TLS_INTERCEPT)
+		log_int(&l, "requests", f->requests);
 	log_int(&l, "bytes_up", (long long)f->c2u.bytes);
 	log_int(&l, "bytes_down", (long long)f->u2c.bytes);
 	log_int(&l, "duration_ms", (long long)(loop_now_ms() - f->start_ms));
@@ -582,6 +640,13 @@ static void flow_end(struct relay_flow *f, bool reset)
 	free(f->hbody);
 	free(f->ftp);
 	free(f->ubuf);
+	if (f->tls) {
+		mitm_session_free(f->tls->c);
+		mitm_session_free(f->tls->u);
+		free(f->tls);
+		f->tls = NULL;
+		relay.n_tls--;
+	}
 	f->buf = NULL;
 	f->hello = NULL;
 	f->hbody = NULL;
@@ -901,7 +966,9 @@ static void flow_log_decision(struct relay_flow *f, const char *event,
 	log_str(&l, "dst", dst);
 	log_int(&l, "port", f->dst.port);
 	if (f->host[0])
-		log_str(&l, f->kind == RELAY_TLS ? "sni" : "host", f->host);
+		log_str(&l, f->kind == RELAY_TLS || f->kind ==
+				    RELAY_TLS_INTERCEPT ? "sni" : "host",
+			f->host);
 	log_str(&l, "rule", pd->rule ? pd->rule : "default");
 	log_str(&l, "reason", reason);
 	log_end(&l);
@@ -944,6 +1011,67 @@ static void flow_deny(struct relay_flow *f, const uint8_t *msg, size_t len)
 	flow_end(f, false);
 }
 
+/* Write to CMD through its TLS session, as much as goes now */
+static void tls_write_now(struct relay_flow *f, const uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t n = mitm_write(f->tls->c, p, len);
+
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+		f->u2c.bytes += (uint64_t)n;
+	}
+}
+
+/**
+ * flow_http_answer() - answer CMD's request ourselves and end the flow
+ * @f:		an http flow, or an intercepted one past its handshake
+ * @status:	"403 Forbidden", "502 Bad Gateway"
+ * @reason:	machine-readable, the X-Egress-Denied header
+ * @detail:	for people, the one-line body
+ *
+ * What the server already answered goes first; then the answer, then the
+ * end of the stream (close_notify inside TLS).  Best effort: a client that
+ * does not read gets what fits in its socket buffer.
+ */
+static void flow_http_answer(struct relay_flow *f, const char *status,
+			     const char *reason, const char *detail)
+{
+	char msg[1024], body[512];
+	int len, blen;
+
+	blen = snprintf(body, sizeof(body), "egress-supervise: %s (%s)\n",
+			detail, reason);
+	if (blen < 0 || (size_t)blen >= sizeof(body))
+		blen = snprintf(body, sizeof(body), "egress-supervise: %s\n",
+				reason);
+	len = snprintf(msg, sizeof(msg),
+		       "HTTP/1.1 %s\r\n"
+		       "X-Egress-Denied: %s\r\n"
+		       "Content-Type: text/plain\r\n"
+		       "Content-Length: %d\r\n"
+		       "Connection: close\r\n\r\n%s",
+		       status, reason, blen, body);
+	if (len < 0)
+		len = 0;
+	len = (int)MIN((size_t)len, sizeof(msg) - 1);
+	if (f->tls) {
+		if (f->ubuf && f->uoff < f->ulen)
+			tls_write_now(f, f->ubuf + f->uoff, f->ulen - f->uoff);
+		tls_write_now(f, (const uint8_t *)msg, (size_t)len);
+		mitm_shutdown(f->tls->c);
+		shutdown(f->cfd, SHUT_WR);
+		flow_end(f, false);
+		return;
+	}
+	if (f->u2c.inpipe)
+		splice(f->u2c.pipe[0], NULL, f->cfd, NULL, f->u2c.inpipe,
+		       SPLICE_F_NONBLOCK);
+	flow_deny(f, (const uint8_t *)msg, (size_t)len);
+}
+
 /**
  * flow_reject() - deny the flow in its protocol's own words
  * @f:		the flow, decided (flow_log_decision() was called)
@@ -951,11 +1079,15 @@ static void flow_deny(struct relay_flow *f, const uint8_t *msg, size_t len)
  */
 static void flow_reject(struct relay_flow *f, const char *reason)
 {
-	char msg[512];
-	int len = 0;
-
+	if (f->kind == RELAY_HTTP ||
+	    (f->kind == RELAY_TLS_INTERCEPT && f->tls && f->tls->c_done)) {
+		flow_http_answer(f, "403 Forbidden", reason,
+				 verdict_relay_reason(reason));
+		return;
+	}
 	switch (f->kind) {
-	case RELAY_TLS: {
+	case RELAY_TLS:
+	case RELAY_TLS_INTERCEPT: {
 		uint8_t alert[TLS_ALERT_LEN];
 		ssize_t alen;
 
@@ -966,29 +1098,8 @@ static void flow_reject(struct relay_flow *f, const char *reason)
 		flow_deny(f, alert, alen > 0 ? (size_t)alen : 0);
 		return;
 	}
-	case RELAY_HTTP: {
-		char body[256];
-		int blen;
-
-		blen = snprintf(body, sizeof(body),
-				"egress-supervise: %s (%s)\n",
-				verdict_relay_reason(reason), reason);
-		len = snprintf(msg, sizeof(msg),
-			       "HTTP/1.1 403 Forbidden\r\n"
-			       "X-Egress-Denied: %s\r\n"
-			       "Content-Type: text/plain\r\n"
-			       "Content-Length: %d\r\n"
-			       "Connection: close\r\n\r\n%s",
-			       reason, blen, body);
-		/* what the server already answered goes first */
-		if (f->u2c.inpipe)
-			splice(f->u2c.pipe[0], NULL, f->cfd, NULL,
-			       f->u2c.inpipe, SPLICE_F_NONBLOCK);
-		flow_deny(f, (const uint8_t *)msg,
-			  len > 0 ? MIN((size_t)len, sizeof(msg) - 1) : 0);
-		return;
-	}
 	case RELAY_NONE:
+	case RELAY_HTTP:
 	case RELAY_FTP:
 	case RELAY_SSH:
 	case RELAY_KIND_NUM:
@@ -1006,6 +1117,85 @@ static void flow_open(struct relay_flow *f)
 
 static void flow_resolved(void *arg, uint32_t gen, int status,
 			  const struct sa_dest *addrs, size_t n);
+static void flow_handshake(struct relay_flow *f);
+
+/**
+ * flow_intercept() - an allowed ClientHello whose rule intercepts: start
+ * the TLS sessions
+ * @f:		the flow; f->buf holds the ClientHello, f->hello its parse
+ * @verify:	verify the server's certificate
+ */
+static void flow_intercept(struct relay_flow *f, bool verify)
+{
+	struct policy_decision pd = { .verdict = POLICY_VERDICT_DENY };
+	const struct tls_hello_info *hi = &f->hello->info;
+	struct relay_tls *t = NULL;
+	const char *why = NULL;
+	char rule[sizeof(f->rule)];
+
+	if (!mitm_ready())
+		why = "no_ca";
+	else if (relay.n_tls >= RELAY_TLS_FLOWS ||
+		 !(t = calloc(1, sizeof(*t))))
+		why = "intercept_busy";
+	if (why) {
+		snprintf(rule, sizeof(rule), "%s", f->rule);
+		pd.rule = rule;
+		if (policy_mode(verdict_policy()) == POLICY_MODE_AUDIT)
+			pd.verdict = POLICY_VERDICT_AUDIT;
+		f->kind = RELAY_TLS;
+		flow_log_decision(f, "tls", &pd, why);
+		if (pd.verdict == POLICY_VERDICT_AUDIT)
+			flow_open(f);
+		else
+			flow_reject(f, why);
+		return;
+	}
+	relay.n_tls++;
+	f->tls = t;
+	t->verify = verify;
+	t->has_sni = hi->has_sni;
+	if (hi->has_sni)
+		snprintf(t->sni, sizeof(t->sni), "%s", hi->sni);
+	else
+		sockaddr_ntop(&f->dst, t->sni, sizeof(t->sni));
+	t->c = mitm_client_new(f->cfd, t->sni, f->buf, f->blen, &t->cached);
+	free(f->buf);
+	free(f->hello);
+	f->buf = NULL;
+	f->hello = NULL;
+	f->blen = f->boff = 0;
+	if (!t->c) {
+		log_warn("relay: cannot start TLS toward pid %d for %s",
+			 f->pid, t->sni);
+		f->reason = "intercept_failed";
+		flow_end(f, true);
+		return;
+	}
+	f->state = FLOW_HANDSHAKE;
+	flow_handshake(f);
+}
+
+/**
+ * flow_tls_allowed() - the ClientHello is allowed: splice or intercept
+ * @f:		the flow
+ * @pd:		the decision (allow or audit)
+ * @reason:	for the log
+ */
+static void flow_tls_allowed(struct relay_flow *f,
+			     const struct policy_decision *pd,
+			     const char *reason)
+{
+	bool icpt = pd->verdict == POLICY_VERDICT_ALLOW &&
+		    policy_rule_intercepts(pd->match);
+
+	f->kind = icpt ? RELAY_TLS_INTERCEPT : RELAY_TLS;
+	flow_log_decision(f, "tls", pd, reason);
+	if (icpt)
+		flow_intercept(f, !policy_rule_skip_tls_verify(pd->match));
+	else
+		flow_open(f);
+}
 
 /**
  * flow_decide_tls() - the ClientHello is complete: allow, move, or deny
@@ -1034,17 +1224,18 @@ static void flow_decide_tls(struct relay_flow *f)
 		}
 		return;
 	}
-	flow_log_decision(f, "tls", &pd,
-			  hi->has_sni ? (pd.name ? "sni" : "sni_address")
-				      : "no_sni_address");
-	flow_open(f);
+	flow_tls_allowed(f, &pd,
+			 hi->has_sni ? (pd.name ? "sni" : "sni_address")
+				     : "no_sni_address");
 	return;
 deny:
-	flow_log_decision(f, "tls", &pd, reason);
 	if (pd.verdict == POLICY_VERDICT_AUDIT) {
+		f->kind = RELAY_TLS;	/* audit: never intercepted */
+		flow_log_decision(f, "tls", &pd, reason);
 		flow_open(f);
 		return;
 	}
+	flow_log_decision(f, "tls", &pd, reason);
 	flow_reject(f, reason);
 }
 
@@ -1070,8 +1261,8 @@ static void flow_resolved(void *arg, uint32_t gen, int status,
 			break;
 	}
 	if (status || i == n) {
-		const char *why = f->kind == RELAY_TLS ? "sni_mismatch"
-						       : "host_mismatch";
+		const char *why = f->kind == RELAY_HTTP ? "host_mismatch"
+							: "sni_mismatch";
 
 		flow_log_decision(f, relay_kind_str[f->kind], &pd, why);
 		flow_reject(f, why);
@@ -1085,9 +1276,10 @@ static void flow_resolved(void *arg, uint32_t gen, int status,
 		flow_end(f, true);
 		return;
 	}
-	if (f->kind == RELAY_TLS) {
-		flow_log_decision(f, "tls", &pd, "sni_redirected");
-		flow_open(f);
+	if (f->kind != RELAY_HTTP) {
+		flow_tls_allowed(f, &pd, "sni_redirected");
+		if (f->state != FLOW_OPEN)
+			return;	/* intercepted (or gone): handshakes next */
 	} else {
 		/* the request is decided again, now at the name's address */
 		f->state = FLOW_OPEN;
@@ -1245,6 +1437,8 @@ static void flow_peek_tls(struct relay_flow *f)
 			return;
 		}
 		/* Not TLS, or a ClientHello we refuse to read */
+		if (pd.verdict == POLICY_VERDICT_AUDIT)
+			f->kind = RELAY_TLS;
 		flow_log_decision(f, "tls", &pd,
 				  ret == -EINVAL ? "sni_invalid" : "not_tls");
 		if (pd.verdict == POLICY_VERDICT_AUDIT)
@@ -1271,13 +1465,18 @@ static void http_log(struct relay_flow *f, const struct http_req *r,
 	log_str(&l, "verdict", policy_verdict_str[v]);
 	log_int(&l, "pid", f->pid);
 	log_str(&l, "comm", f->comm);
+	log_str(&l, "proto", relay_kind_str[f->kind]);
 	log_str(&l, "dst", dst);
 	log_int(&l, "port", f->dst.port);
+	if (f->tls)
+		log_str(&l, "sni", f->tls->sni);
 	log_str(&l, "host", r->host);
 	log_str(&l, "method", r->method);
 	log_str(&l, "path", r->path);
 	log_str(&l, "rule", pd->rule ? pd->rule : "default");
 	log_str(&l, "reason", reason);
+	if (f->tls && f->tls->u_failed)
+		log_str(&l, "tls_error", f->tls->err);
 	log_end(&l);
 	snprintf(f->host, sizeof(f->host), "%s", r->host);
 	snprintf(f->rule, sizeof(f->rule), "%s", pd->rule ? pd->rule : "default");
@@ -1285,10 +1484,13 @@ static void http_log(struct relay_flow *f, const struct http_req *r,
 	f->verdict = policy_verdict_str[v];
 	if (v == POLICY_VERDICT_ALLOW)
 		return;
-	log_human("%s http %s %s%s pid %d (%s): %s",
-		  v == POLICY_VERDICT_AUDIT ? "AUDIT" : "DENY", r->method,
+	log_human("%s %s %s %s%s pid %d (%s): %s%s%s",
+		  v == POLICY_VERDICT_AUDIT ? "AUDIT" : "DENY",
+		  f->tls ? "https" : "http", r->method,
 		  r->host[0] ? r->host : dst, r->path, f->pid, f->comm,
-		  verdict_relay_reason(reason));
+		  verdict_relay_reason(reason),
+		  f->tls && f->tls->u_failed ? ": " : "",
+		  f->tls && f->tls->u_failed ? f->tls->err : "");
 }
 
 /* @path with every %2F as a '/' and repeated slashes as one (the path
@@ -1341,8 +1543,11 @@ static int http_decide(struct relay_flow *f, const struct http_req *r)
 		reason = r->host[0] ? "host_denied" : "no_host";
 		goto out;
 	}
-	if (pd.name && !flow_name_maps(&f->up, r->host)) {
-		if (!f->requests && !f->c2u.bytes) {
+	if (pd.name && !flow_name_maps(&f->up, r->host) &&
+	    !(f->tls && f->tls->has_sni && !strcmp(r->host, f->tls->sni))) {
+		/* (inside TLS, the SNI's address was settled by the
+		 * ClientHello's decision; another Host must map) */
+		if (!f->tls && !f->requests && !f->c2u.bytes) {
 			/* the first request: go to the name's own address */
 			snprintf(f->host, sizeof(f->host), "%s", r->host);
 			f->state = FLOW_RESOLVE;
@@ -1383,14 +1588,102 @@ static int http_decide(struct relay_flow *f, const struct http_req *r)
 			    POLICY_VERDICT_AUDIT : POLICY_VERDICT_DENY;
 		reason = "upgrade";
 	}
+	if (v != POLICY_VERDICT_DENY && f->tls && f->tls->u_failed) {
+		/* allowed, but the server cannot be trusted (or reached):
+		 * nothing to forward, in any mode */
+		v = POLICY_VERDICT_DENY;
+		reason = "upstream_tls";
+	}
 out:
 	http_log(f, r, &pd, v, reason);
 	f->requests++;
+	if (v == POLICY_VERDICT_DENY && !strcmp(reason, "upstream_tls")) {
+		char detail[MITM_ERR_SIZE + 64];
+
+		snprintf(detail, sizeof(detail), "upstream TLS failed: %s",
+			 f->tls->err);
+		flow_http_answer(f, "502 Bad Gateway", reason, detail);
+		return -1;
+	}
 	if (v == POLICY_VERDICT_DENY) {
 		flow_reject(f, reason);
 		return -1;
 	}
 	return 1;
+}
+
+/* CMD's bytes (through TLS when intercepted): n, 0 at EOF, or -errno */
+static ssize_t flow_c_recv(struct relay_flow *f, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (f->tls) {
+		n = mitm_read(f->tls->c, buf, len);
+		if (n == -EPIPE) {
+			f->tls->c_unclean = true;	/* no close_notify */
+			return 0;
+		}
+		return n;
+	}
+	do
+		n = recv(f->cfd, buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+/* To the server (through TLS when intercepted): n, or -errno */
+static ssize_t flow_u_send(struct relay_flow *f, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (f->tls)
+		return mitm_write(f->tls->u, buf, len);
+	do
+		n = send(f->ufd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+/* To CMD (through TLS when intercepted): n, or -errno */
+static ssize_t flow_c_send(struct relay_flow *f, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (f->tls)
+		return mitm_write(f->tls->c, buf, len);
+	do
+		n = send(f->cfd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+/* The server's bytes (through TLS when intercepted): n, 0 at EOF, -errno */
+static ssize_t flow_u_recv(struct relay_flow *f, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (f->tls) {
+		n = mitm_read(f->tls->u, buf, len);
+		if (n == -EPIPE) {
+			f->tls->u_unclean = true;	/* no close_notify */
+			return 0;
+		}
+		return n;
+	}
+	do
+		n = recv(f->ufd, buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+/* CMD's EOF, passed on: close_notify first when CMD sent one */
+static int flow_u_shut(struct relay_flow *f)
+{
+	if (f->tls && f->tls->u && f->tls->u_done && !f->tls->c_unclean &&
+	    mitm_shutdown(f->tls->u) == -EAGAIN)
+		return -EAGAIN;
+	shutdown(f->ufd, SHUT_WR);
+	return 0;
 }
 
 /**
@@ -1418,15 +1711,12 @@ static enum pump http_pump(struct relay_flow *f, size_t *budget)
 	}
 	for (;;) {
 		while (f->boff < f->hscan) {
-			n = send(f->ufd, f->buf + f->boff, f->hscan - f->boff,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (n < 0) {
-				if (errno == EAGAIN)
-					return PUMP_WAIT;
-				if (errno == EINTR)
-					continue;
+			n = flow_u_send(f, f->buf + f->boff,
+					f->hscan - f->boff);
+			if (n == -EAGAIN)
+				return PUMP_WAIT;
+			if (n < 0)
 				return PUMP_RESET;
-			}
 			f->boff += (size_t)n;
 			f->c2u.bytes += (uint64_t)n;
 			*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
@@ -1439,9 +1729,9 @@ static enum pump http_pump(struct relay_flow *f, size_t *budget)
 		}
 		if (f->upgrade_wait)
 			return PUMP_WAIT;	/* no request before the answer */
-		if (f->hraw && !f->blen)
+		if (f->hraw && !f->blen && !f->tls)
 			return dir_pump(&f->c2u, f->cfd, f->ufd, budget);
-		if (f->hraw) {
+		if (f->hraw && f->blen) {
 			f->hscan = f->blen;	/* the upgraded stream */
 			continue;
 		}
@@ -1493,7 +1783,8 @@ static enum pump http_pump(struct relay_flow *f, size_t *budget)
 		}
 		if (f->c2u.eof) {
 			if (!f->c2u.shut) {
-				shutdown(f->ufd, SHUT_WR);
+				if (flow_u_shut(f) == -EAGAIN)
+					return PUMP_WAIT;
 				f->c2u.shut = true;
 			}
 			return PUMP_DONE;
@@ -1503,19 +1794,17 @@ static enum pump http_pump(struct relay_flow *f, size_t *budget)
 		if (f->blen == RELAY_PEEK_MAX)
 			return PUMP_RESET;	/* cannot happen: heads are
 						   smaller, bodies approved */
-		n = recv(f->cfd, f->buf + f->blen, RELAY_PEEK_MAX - f->blen, 0);
-		if (n < 0) {
-			if (errno == EAGAIN && !f->blen) {
+		n = flow_c_recv(f, f->buf + f->blen, RELAY_PEEK_MAX - f->blen);
+		if (n == -EAGAIN) {
+			if (!f->blen) {
 				/* idle keep-alive: no buffer held */
 				free(f->buf);
 				f->buf = NULL;
 			}
-			if (errno == EAGAIN)
-				return PUMP_WAIT;
-			if (errno == EINTR)
-				continue;
-			return PUMP_RESET;
+			return PUMP_WAIT;
 		}
+		if (n < 0)
+			return PUMP_RESET;
 		if (!n)
 			f->c2u.eof = true;
 		f->blen += (size_t)n;
@@ -1545,15 +1834,12 @@ static enum pump upgrade_pump(struct relay_flow *f, size_t *budget)
 	}
 	for (;;) {
 		while (f->uoff < f->ucheck) {
-			n = send(f->cfd, f->ubuf + f->uoff, f->ucheck - f->uoff,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (n < 0) {
-				if (errno == EAGAIN)
-					return PUMP_WAIT;
-				if (errno == EINTR)
-					continue;
+			n = flow_c_send(f, f->ubuf + f->uoff,
+					f->ucheck - f->uoff);
+			if (n == -EAGAIN)
+				return PUMP_WAIT;
+			if (n < 0)
 				return PUMP_RESET;
-			}
 			f->uoff += (size_t)n;
 			f->u2c.bytes += (uint64_t)n;
 			*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
@@ -1587,14 +1873,11 @@ static enum pump upgrade_pump(struct relay_flow *f, size_t *budget)
 		}
 		if (f->ulen == HTTP_HEAD_MAX)
 			return PUMP_RESET;
-		n = recv(f->ufd, f->ubuf + f->ulen, HTTP_HEAD_MAX - f->ulen, 0);
-		if (n < 0) {
-			if (errno == EAGAIN)
-				return PUMP_WAIT;
-			if (errno == EINTR)
-				continue;
+		n = flow_u_recv(f, f->ubuf + f->ulen, HTTP_HEAD_MAX - f->ulen);
+		if (n == -EAGAIN)
+			return PUMP_WAIT;
+		if (n < 0)
 			return PUMP_RESET;
-		}
 		if (!n) {
 			/* no answer at all: what came goes on, then EOF */
 			f->upgrade_wait = false;
@@ -1602,6 +1885,183 @@ static enum pump upgrade_pump(struct relay_flow *f, size_t *budget)
 			continue;
 		}
 		f->ulen += (size_t)n;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* tls_intercept: handshakes, then the server's bytes to CMD           */
+
+/* The handshakes are done (or the server's failed): one line says so */
+static void flow_log_intercept(struct relay_flow *f)
+{
+	struct relay_tls *t = f->tls;
+	char dst[INET6_ADDRSTRLEN], alpn[32];
+	struct log_line l;
+
+	sockaddr_ntop(&f->up, dst, sizeof(dst));
+	mitm_alpn(t->c, alpn, sizeof(alpn));
+	log_begin(&l, "intercept");
+	log_str(&l, "verdict", t->u_failed ? "deny" : "allow");
+	log_int(&l, "pid", f->pid);
+	log_str(&l, "comm", f->comm);
+	log_str(&l, "proto", relay_kind_str[f->kind]);
+	log_str(&l, "dst", dst);
+	log_int(&l, "port", f->dst.port);
+	log_str(&l, "sni", t->sni);
+	log_str(&l, "rule", f->rule);
+	log_str(&l, "reason", t->u_failed ? "upstream_tls" : "intercept");
+	log_str(&l, "leaf", t->cached ? "cached" : "minted");
+	log_str(&l, "tls_client", mitm_version(t->c));
+	if (t->u_done)
+		log_str(&l, "tls_upstream", mitm_version(t->u));
+	log_str(&l, "alpn", alpn[0] ? alpn : "none");
+	log_bool(&l, "verify", t->verify);
+	if (t->u_failed)
+		log_str(&l, "tls_error", t->err);
+	log_int(&l, "intercepted", relay.n_tls);
+	log_end(&l);
+}
+
+/* CMD refused our side of TLS: most likely it does not trust the CA */
+static void flow_client_tls_failed(struct relay_flow *f, const char *err)
+{
+	struct relay_tls *t = f->tls;
+
+	snprintf(t->err, sizeof(t->err), "%s", err);
+	f->reason = "client_tls";
+	log_human("TLS interception of %s for pid %d (%s) failed: the client "
+		  "refused our side (%s); does it trust the CA? "
+		  "(egress-supervise ca export)", t->sni, f->pid, f->comm,
+		  err);
+	flow_end(f, false);
+}
+
+/**
+ * flow_handshake() - advance both handshakes; open the flow when CMD's is
+ * done and the server's is done or failed
+ */
+static void flow_handshake(struct relay_flow *f)
+{
+	struct relay_tls *t = f->tls;
+	char err[MITM_ERR_SIZE] = "";
+	int ret;
+
+	if (!t->c_done) {
+		ret = mitm_handshake(t->c, err, sizeof(err));
+		if (ret == -EPROTO) {
+			flow_client_tls_failed(f, err);
+			return;
+		}
+		t->c_done = ret == 1;
+	}
+	ret = up_check(f);
+	if (ret < 0) {
+		f->reason = "upstream_refused";
+		flow_end(f, true);
+		return;
+	}
+	if (ret && !t->u_done && !t->u_failed) {
+		if (!t->u) {
+			char ip[INET6_ADDRSTRLEN];
+
+			sockaddr_ntop(&f->up, ip, sizeof(ip));
+			t->u = mitm_upstream_new(f->ufd,
+						 t->has_sni ? t->sni : NULL, ip,
+						 t->verify);
+			if (!t->u) {
+				snprintf(t->err, sizeof(t->err),
+					 "cannot start TLS");
+				t->u_failed = true;
+			}
+		}
+		if (t->u) {
+			ret = mitm_handshake(t->u, t->err, sizeof(t->err));
+			t->u_done = ret == 1;
+			t->u_failed = ret == -EPROTO;
+		}
+	}
+	if (!t->c_done || (!t->u_done && !t->u_failed))
+		return;
+	flow_log_intercept(f);
+	f->state = FLOW_OPEN;
+	f->active_ms = loop_now_ms();
+}
+
+/* upgrade_pump() holds f->ubuf until it has decided and sent the answer */
+static enum pump tls_upgrade(struct relay_flow *f, size_t *budget)
+{
+	enum pump r = upgrade_pump(f, budget);
+
+	if (!f->ubuf)
+		f->tls->in_upgrade = false;
+	return r;
+}
+
+/* server to CMD of an intercepted flow: decrypt, re-encrypt */
+static enum pump tls_pump_down(struct relay_flow *f, size_t *budget)
+{
+	struct relay_tls *t = f->tls;
+	ssize_t n;
+
+	if (t->in_upgrade)
+		return tls_upgrade(f, budget);
+	for (;;) {
+		while (f->uoff < f->ulen) {
+			n = mitm_write(t->c, f->ubuf + f->uoff,
+				       f->ulen - f->uoff);
+			if (n == -EAGAIN)
+				return PUMP_WAIT;
+			if (n < 0)
+				return PUMP_RESET;
+			f->uoff += (size_t)n;
+			f->u2c.bytes += (uint64_t)n;
+		}
+		if (f->upgrade_wait) {
+			/* the answer to an upgrade is read first (as on
+			 * http flows): upgrade_pump() through the sessions,
+			 * with its own buffer, until it has decided */
+			free(f->ubuf);
+			f->ubuf = NULL;
+			f->uoff = f->ulen = 0;
+			t->in_upgrade = true;
+			return tls_upgrade(f, budget);
+		}
+		if (f->u2c.eof) {
+			if (!f->u2c.shut) {
+				if (!t->u_unclean &&
+				    mitm_shutdown(t->c) == -EAGAIN)
+					return PUMP_WAIT;
+				shutdown(f->cfd, SHUT_WR);
+				f->u2c.shut = true;
+			}
+			free(f->ubuf);
+			f->ubuf = NULL;
+			return PUMP_DONE;
+		}
+		if (!*budget)
+			return PUMP_BUDGET;
+		if (!f->ubuf) {
+			f->ubuf = malloc(RELAY_TLS_BUF);
+			if (!f->ubuf)
+				return PUMP_RESET;
+		}
+		f->uoff = f->ulen = 0;
+		n = mitm_read(t->u, f->ubuf, RELAY_TLS_BUF);
+		if (n == -EAGAIN) {
+			/* idle: no buffer held */
+			free(f->ubuf);
+			f->ubuf = NULL;
+			return PUMP_WAIT;
+		}
+		if (n == 0 || n == -EPIPE) {
+			f->u2c.eof = true;
+			t->u_unclean = n == -EPIPE;
+			continue;
+		}
+		if (n < 0)
+			return PUMP_RESET;
+		f->ulen = (size_t)n;
+		*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
 	}
 }
 
@@ -1804,7 +2264,9 @@ static void flow_pump(struct relay_flow *f)
 	}
 	if (!ret)
 		return;
-	if (f->buf) {
+	if (f->buf && (f->kind == RELAY_TLS || f->kind == RELAY_SSH)) {
+		/* the peeked bytes (http keeps its undecided requests in
+		 * f->buf: never flushed as a whole) */
 		ret = flow_flush(f);
 		if (ret < 0) {
 			f->reason = "upstream_error";
@@ -1814,7 +2276,7 @@ static void flow_pump(struct relay_flow *f)
 		if (!ret)
 			return;
 	}
-	if (f->kind == RELAY_HTTP)
+	if (f->kind == RELAY_HTTP || f->kind == RELAY_TLS_INTERCEPT)
 		a = http_pump(f, &budget);
 	else
 		a = dir_pump(&f->c2u, f->cfd, f->ufd, &budget);
@@ -1827,6 +2289,8 @@ static void flow_pump(struct relay_flow *f)
 	}
 	else if (f->kind == RELAY_HTTP && (f->upgrade_wait || f->ubuf))
 		b = upgrade_pump(f, &budget);
+	else if (f->kind == RELAY_TLS_INTERCEPT)
+		b = f->tls->u_failed ? PUMP_DONE : tls_pump_down(f, &budget);
 	else
 		b = dir_pump(&f->u2c, f->ufd, f->cfd, &budget);
 	if (budget != RELAY_BUDGET)
@@ -1871,6 +2335,7 @@ static void flow_step(struct relay_flow *f)
 		}
 		switch (f->kind) {
 		case RELAY_TLS:
+		case RELAY_TLS_INTERCEPT:
 			flow_peek_tls(f);
 			break;
 		case RELAY_SSH:
@@ -1888,6 +2353,11 @@ static void flow_step(struct relay_flow *f)
 			flow_pump(f);
 		return;
 	case FLOW_RESOLVE:
+		return;
+	case FLOW_HANDSHAKE:
+		flow_handshake(f);
+		if (f->state == FLOW_OPEN)
+			flow_pump(f);
 		return;
 	case FLOW_OPEN:
 		flow_pump(f);
@@ -1977,6 +2447,12 @@ void relay_timer(void)
 		case FLOW_RESOLVE:
 			if (now - f->start_ms > RELAY_PEEK_MS) {
 				f->reason = "resolve_timeout";
+				flow_end(f, true);
+			}
+			break;
+		case FLOW_HANDSHAKE:
+			if (now - f->start_ms > RELAY_PEEK_MS) {
+				f->reason = "handshake_timeout";
 				flow_end(f, true);
 			}
 			break;

@@ -20,6 +20,8 @@ enum relay_kind {
 	RELAY_HTTP,	/* request line and Host of every request */
 	RELAY_FTP,	/* control replies: passive data expectations */
 	RELAY_SSH,	/* the server's identification line */
+	RELAY_TLS_INTERCEPT, /* ClientHello SNI, then TLS terminated with a
+			      * leaf from our CA: every request decided */
 	RELAY_KIND_NUM
 };
 

@@ -204,6 +204,12 @@ const char *verdict_relay_reason(const char *reason)
 		{ "connect_method", "HTTP CONNECT tunnels are not allowed" },
 		{ "not_ssh", "the server did not identify itself as SSH" },
 		{ "ftp_bounce", "an FTP passive reply names another host" },
+		{ "upstream_tls", "the server's TLS failed (certificate?)" },
+		{ "client_tls", "CMD refused the intercepting TLS (does it "
+				"trust the CA? egress-supervise ca export)" },
+		{ "no_ca", "interception needs a CA (egress-supervise ca init, "
+			   "then restart)" },
+		{ "intercept_busy", "too many intercepted connections" },
 	};
 	size_t i;
 
@@ -218,6 +224,8 @@ static enum relay_kind verdict_relay_kind(const struct policy_decision *pd)
 {
 	switch (pd->proto) {
 	case POLICY_PROTO_HTTPS:
+		return policy_rule_intercepts(pd->match) ? RELAY_TLS_INTERCEPT
+							 : RELAY_TLS;
 	case POLICY_PROTO_TLS:
 		return RELAY_TLS;
 	case POLICY_PROTO_HTTP:

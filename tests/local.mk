@@ -89,6 +89,7 @@ ES_INTEGRATION_TESTS = \
 	tests/integration/24-special.sh \
 	tests/integration/25-userns.sh \
 	tests/integration/34-quic.sh \
+	tests/integration/35-intercept.sh \
 	tests/integration/40-ingress.sh
 TESTS += $(ES_INTEGRATION_TESTS)
 EXTRA_DIST += $(ES_INTEGRATION_TESTS) \

@@ -10,11 +10,13 @@ BENCH_PROGS = \
 	tests/bench/bench-server$(EXEEXT) \
 	tests/bench/bench-dns$(EXEEXT) \
 	tests/bench/bench-udp$(EXEEXT) \
-	tests/bench/bench-echo$(EXEEXT)
+	tests/bench/bench-echo$(EXEEXT) \
+	tests/bench/bench-https$(EXEEXT)
 EXTRA_PROGRAMS = $(BENCH_PROGS)
 CLEANFILES += $(BENCH_PROGS)
 EXTRA_DIST += tests/bench/bench.sh tests/bench/bench-dns.sh \
-	tests/bench/bench-udp.sh tests/bench/bench-ingress.sh
+	tests/bench/bench-udp.sh tests/bench/bench-ingress.sh \
+	tests/bench/bench-intercept.sh
 
 tests_bench_bench_connect_SOURCES = tests/bench/bench-connect.c
 tests_bench_bench_server_SOURCES = tests/bench/bench-server.c
@@ -23,6 +25,9 @@ tests_bench_bench_udp_SOURCES = tests/bench/bench-udp.c
 tests_bench_bench_server_LDADD = -lpthread
 tests_bench_bench_echo_SOURCES = tests/bench/bench-echo.c
 tests_bench_bench_echo_LDADD = -lpthread
+tests_bench_bench_https_SOURCES = tests/bench/bench-https.c
+tests_bench_bench_https_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_bench_bench_https_LDADD = $(OPENSSL_LIBS) -lpthread
 
 bench: egress-supervise$(EXEEXT) $(BENCH_PROGS)
 	ES_BIN='$(abs_top_builddir)/egress-supervise$(EXEEXT)' \
@@ -37,5 +42,8 @@ bench: egress-supervise$(EXEEXT) $(BENCH_PROGS)
 	ES_BIN='$(abs_top_builddir)/egress-supervise$(EXEEXT)' \
 	BENCH_BIN='$(abs_top_builddir)/tests/bench' \
 		bash $(top_srcdir)/tests/bench/bench-ingress.sh
+	ES_BIN='$(abs_top_builddir)/egress-supervise$(EXEEXT)' \
+	BENCH_BIN='$(abs_top_builddir)/tests/bench' \
+		bash $(top_srcdir)/tests/bench/bench-intercept.sh
 
 .PHONY: bench

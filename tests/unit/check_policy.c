@@ -426,7 +426,7 @@ START_TEST(test_policy_error_messages)
 		{ "version: 1\nrulez: []\n",
 		  "policy.yaml:2:1: unknown key 'rulez' in the policy (expected "
 		  "one of: version, mode, default, deny_errno, dns, add_domains,"
-		  " rules, unix, ingress)" },
+		  " rules, unix, ingress, tls)" },
 		{ "version: 1\nversion: 1\n",
 		  "policy.yaml:2:1: duplicate key 'version' (expected each key "
 		  "once; first at 1:1)" },
@@ -516,9 +516,43 @@ START_TEST(test_policy_error_messages)
 		  "    verify_banner: true\n",
 		  "policy.yaml:4:20: verify_banner applies to proto ssh only" },
 		{ "version: 1\nrules:\n  - dst: a.example.com\n"
-		  "    proto: https\n    path_default: deny\n",
-		  "policy.yaml:5:19: path_rules, path_default and methods apply "
-		  "to allow rules with proto http only" },
+		  "    proto: tls\n    port: 443\n    path_default: deny\n",
+		  "policy.yaml:6:19: path_rules, path_default and methods apply "
+		  "to allow rules with proto http or https only (expected" },
+		{ "version: 1\nrules:\n  - dst: a.example.com\n"
+		  "    proto: https\n    action: deny\n    methods: [GET]\n",
+		  "policy.yaml:6:14: path_rules, path_default and methods apply "
+		  "to allow rules with proto http or https only" },
+		{ "version: 1\nrules:\n  - dst: a.example.com\n"
+		  "    proto: http\n    intercept: true\n",
+		  "policy.yaml:5:16: intercept applies to allow rules with proto "
+		  "https only (expected proto: https, action: allow)" },
+		{ "version: 1\nrules:\n  - dst: a.example.com\n"
+		  "    proto: https\n    intercept: yes\n",
+		  "policy.yaml:5:16: unknown intercept 'yes' (expected one of: "
+		  "false, true)" },
+		{ "version: 1\nrules:\n  - dst: a.example.com\n"
+		  "    proto: https\n    intercept: false\n"
+		  "    path_default: deny\n",
+		  "policy.yaml:5:16: intercept: false, but path_rules, "
+		  "path_default or methods need the requests inside TLS" },
+		{ "version: 1\nrules:\n  - dst: a.example.com\n"
+		  "    proto: https\n    insecure_skip_tls_verify: true\n",
+		  "policy.yaml:5:31: insecure_skip_tls_verify applies to https "
+		  "rules the relay intercepts (expected intercept: true or "
+		  "path_rules in this rule)" },
+		{ "version: 1\ntls:\n  ca_dir: ca\n",
+		  "policy.yaml:3:11: 'ca_dir' is 'ca', not an absolute path "
+		  "(expected e.g. /etc/egress-supervise/ca)" },
+		{ "version: 1\ntls:\n  upstream_ca: [/a]\n",
+		  "policy.yaml:3:16: 'upstream_ca' is a list (expected an "
+		  "absolute path)" },
+		{ "version: 1\ntls:\n  ca_file: /a\n",
+		  "policy.yaml:3:3: unknown key 'ca_file' in 'tls' (expected" },
+		{ "version: 1\ntls:\n  ca_dir: /a\n  ca_cert: /b\n"
+		  "  ca_key: /c\n",
+		  "policy.yaml:3:3: 'ca_dir' with both 'ca_cert' and 'ca_key' "
+		  "names nothing" },
 		{ "version: 1\nrules:\n  - dst: a.example.com\n"
 		  "    proto: http\n    path_rules:\n      - { path: v1 }\n",
 		  "policy.yaml:6:17: path 'v1' is neither a prefix nor a regular"
@@ -1363,6 +1397,72 @@ START_TEST(test_policy_http_rules)
 }
 END_TEST
 
+/* https rules with path rules or intercept: true: the relay terminates TLS
+ * and decides every request like an http rule's */
+START_TEST(test_policy_https_intercept)
+{
+	struct policy *p = load_ok(
+		"version: 1\n"
+		"tls:\n  ca_dir: /var/lib/es/ca\n"
+		"  upstream_ca: /etc/es/upstream.pem\n"
+		"rules:\n"
+		"  - dst: api.example.com\n    proto: https\n"
+		"    path_rules:\n"
+		"      - { path: /v1/, action: allow }\n"
+		"  - dst: all.example.com\n    proto: https\n"
+		"    intercept: true\n    insecure_skip_tls_verify: true\n"
+		"  - dst: plain.example.com\n    proto: https\n"
+		"  - dst: get.example.com\n    proto: https\n"
+		"    methods: [GET]\n    intercept: true\n");
+	struct policy_decision d;
+	const char *why;
+
+	ck_assert(policy_intercepts(p));
+	ck_assert_str_eq(policy_tls_ca_dir(p), "/var/lib/es/ca");
+	ck_assert_ptr_null(policy_tls_ca_cert(p));
+	ck_assert_ptr_null(policy_tls_ca_key(p));
+	ck_assert_str_eq(policy_tls_upstream_ca(p), "/etc/es/upstream.pem");
+
+	ask(p, "203.0.113.1", 443, TCP, "api.example.com", &d);
+	ck_assert_int_eq(d.verdict, ALLOW);
+	ck_assert_int_eq(d.proto, POLICY_PROTO_HTTPS);
+	ck_assert(policy_rule_intercepts(d.match));
+	ck_assert(!policy_rule_skip_tls_verify(d.match));
+	ck_assert_int_eq(policy_http_verdict(p, d.match, "GET", "/v1/x", &why),
+			 ALLOW);
+	ck_assert_str_eq(why, "path_rule");
+	ck_assert_int_eq(policy_http_verdict(p, d.match, "GET", "/v2/", &why),
+			 DENY);
+	ck_assert_str_eq(why, "path_default");
+
+	ask(p, "203.0.113.1", 443, TCP, "all.example.com", &d);
+	ck_assert(policy_rule_intercepts(d.match));
+	ck_assert(policy_rule_skip_tls_verify(d.match));
+	ck_assert_int_eq(policy_http_verdict(p, d.match, "PUT", "/x", &why),
+			 ALLOW);
+
+	ask(p, "203.0.113.1", 443, TCP, "plain.example.com", &d);
+	ck_assert_int_eq(d.verdict, ALLOW);
+	ck_assert(!policy_rule_intercepts(d.match));
+	ck_assert_int_eq(policy_http_verdict(p, d.match, "PUT", "/x", &why),
+			 ALLOW);
+	ck_assert_str_eq(why, "rule");
+
+	ask(p, "203.0.113.1", 443, TCP, "get.example.com", &d);
+	ck_assert(policy_rule_intercepts(d.match));
+	ck_assert_int_eq(policy_http_verdict(p, d.match, "POST", "/", &why),
+			 DENY);
+	ck_assert_str_eq(why, "method");
+	policy_free(p);
+
+	p = load_ok("version: 1\nrules:\n  - dst: a.example.com\n"
+		    "    proto: https\n    intercept: false\n");
+	ck_assert(!policy_intercepts(p));
+	ck_assert_ptr_null(policy_tls_ca_dir(p));
+	policy_free(p);
+}
+END_TEST
+
 /* Strip comment lines: rule origins differ between a file and its print */
 static void strip_comments(char *s)
 {
@@ -1409,6 +1509,12 @@ START_TEST(test_policy_print_roundtrip)
 		"    path_default: deny\n    methods: [GET]\n"
 		"    path_rules:\n"
 		"      - { path: \"~^/a\\\\\\\"b\\u2028\", action: allow }\n",
+		"version: 1\ntls:\n  ca_cert: /a/ca.pem\n  ca_key: /b/key.pem\n"
+		"  upstream_ca: /c/up.pem\n"
+		"rules:\n  - dst: api.example.com\n    proto: https\n"
+		"    path_rules:\n      - { path: /v1/, action: allow }\n"
+		"  - dst: b.example.com\n    proto: https\n"
+		"    intercept: true\n    insecure_skip_tls_verify: true\n",
 	};
 	const char *allow[] = { "2001:db8::/32:5000-5100/udp",
 				"*.example.org:80,443/tcp" };
@@ -1598,6 +1704,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_policy_spec_and_file_errors);
 	tcase_add_test(tc, test_policy_broad_patterns);
 	tcase_add_test(tc, test_policy_http_rules);
+	tcase_add_test(tc, test_policy_https_intercept);
 	tcase_add_test(tc, test_policy_print_roundtrip);
 	tcase_add_test(tc, test_policy_print_normalized);
 	tcase_add_test(tc, test_policy_str_tables);
