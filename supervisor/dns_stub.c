@@ -72,6 +72,7 @@ struct dns_self {
 	bool used;
 	uint32_t gen;
 	dns_resolve_cb cb;
+	dns_answer_fn answer_cb;
 	void *arg;
 	uint32_t cb_gen;
 };
@@ -187,6 +188,15 @@ static void dns_self_reply(unsigned int i, uint32_t gen, const uint8_t *msg,
 		return;
 	s = stub.self[i];
 	stub.self[i].used = false;
+	if (s.answer_cb) {
+		/* the whole answer, denials and failures included */
+		if (len && !dns_msg_parse_response(msg, len, r) &&
+		    !dns_msg_chain(r, c))
+			s.answer_cb(s.arg, s.cb_gen, r, c);
+		else
+			s.answer_cb(s.arg, s.cb_gen, NULL, NULL);
+		return;
+	}
 	if (len && !dns_msg_parse_response(msg, len, r) && !r->rcode &&
 	    !dns_msg_chain(r, c)) {
 		for (k = 0; k < c->naddrs && n < DNS_SELF_ADDRS; k++) {
@@ -282,26 +292,23 @@ static void dns_query(const uint8_t *msg, size_t len, enum dns_origin origin,
 		      const struct sockaddr *from, socklen_t fromlen,
 		      unsigned int conn, uint32_t conn_gen);
 
-/**
- * dns_stub_resolve() - resolve a name for the supervisor itself
- * @name:	the name (the relay's SNI or Host)
- * @family:	AF_INET (A) or AF_INET6 (AAAA)
- * @cb:		called with the addresses, possibly before this returns
- * @arg, @gen:	passed to @cb
+/*
+ * dns_self_start() - send a query of the supervisor's own through the stub
  *
  * The query takes the path of CMD's queries: the policy's name verdict,
- * the cache, upstream, and the table learns the answer.
+ * the cache, upstream, and the table learns the answer.  Exactly one of
+ * @cb and @answer_cb is set; it is called exactly once, possibly before
+ * this returns.
  *
- * Return: 0 (then @cb is called exactly once), or -errno
+ * Return: 0, or -errno (then no callback)
  */
-int dns_stub_resolve(const char *name, int family, dns_resolve_cb cb,
-		     void *arg, uint32_t gen)
+static int dns_self_start(const char *name, uint16_t qtype, dns_resolve_cb cb,
+			  dns_answer_fn answer_cb, void *arg, uint32_t gen)
 {
 	static uint32_t self_gen;
 	uint8_t msg[DNS_HDR_LEN + DNS_WIRE_NAME_MAX + 4] = { 0 };
 	size_t len = DNS_HDR_LEN, i;
 	const char *p = name;
-	uint16_t qtype = family == AF_INET ? 1 : 28;
 
 	if (!dns_stub_up())
 		return -ENETDOWN;
@@ -336,12 +343,51 @@ int dns_stub_resolve(const char *name, int family, dns_resolve_cb cb,
 		.used = true,
 		.gen = ++self_gen,
 		.cb = cb,
+		.answer_cb = answer_cb,
 		.arg = arg,
 		.cb_gen = gen,
 	};
 	dns_query(msg, len, DNS_ORIGIN_SELF, NULL, 0, (unsigned int)i,
 		  stub.self[i].gen);
 	return 0;
+}
+
+/**
+ * dns_stub_resolve() - resolve a name for the supervisor itself
+ * @name:	the name (the relay's SNI or Host)
+ * @family:	AF_INET (A) or AF_INET6 (AAAA)
+ * @cb:		called with the addresses, possibly before this returns
+ * @arg, @gen:	passed to @cb
+ *
+ * The query takes the path of CMD's queries: the policy's name verdict,
+ * the cache, upstream, and the table learns the answer.
+ *
+ * Return: 0 (then @cb is called exactly once), or -errno
+ */
+int dns_stub_resolve(const char *name, int family, dns_resolve_cb cb,
+		     void *arg, uint32_t gen)
+{
+	return dns_self_start(name, family == AF_INET ? 1 : 28, cb, NULL, arg,
+			      gen);
+}
+
+/**
+ * dns_stub_query() - ask the stub for one name and type on CMD's behalf
+ * @name:	dotted name, no final dot
+ * @qtype:	record type
+ * @cb:		called with the answer as CMD would have seen it, possibly
+ *		before this returns
+ * @arg, @gen:	passed to @cb
+ *
+ * For the shim's lookups (lookup.c): the same verdict, cache, upstream,
+ * table learning and "dns" log line as a query to port 53.
+ *
+ * Return: 0 (then @cb is called exactly once), or -errno
+ */
+int dns_stub_query(const char *name, uint16_t qtype, dns_answer_fn cb,
+		   void *arg, uint32_t gen)
+{
+	return dns_self_start(name, qtype, NULL, cb, arg, gen);
 }
 
 /* ------------------------------------------------------------------ */
@@ -671,6 +717,8 @@ void dns_stub_handler(union loop_ref ref, uint32_t events)
 	case LOOP_RELAY_LISTEN:
 	case LOOP_RELAY:
 	case LOOP_PENDING:
+	case LOOP_SHIM_LISTEN:
+	case LOOP_SHIM:
 	case LOOP_TYPE_NUM:
 		break;
 	}

@@ -13,6 +13,8 @@
 
 struct policy;
 struct dns_table;
+struct dns_response;
+struct dns_chain;
 
 int dns_stub_init(const char *listen, const char *const *upstream,
 		  size_t n_upstream);
@@ -36,5 +38,18 @@ typedef void (*dns_resolve_cb)(void *arg, uint32_t gen, int status,
 			       const struct sa_dest *addrs, size_t n);
 int dns_stub_resolve(const char *name, int family, dns_resolve_cb cb,
 		     void *arg, uint32_t gen);
+
+/**
+ * dns_answer_fn - the answer to a query of dns_stub_query()
+ * @arg, @gen:	as given to dns_stub_query()
+ * @r:		the parsed answer (denials and SERVFAIL included), valid
+ *		during the call; NULL when there is none to parse
+ * @c:		its chain, with @r
+ */
+typedef void (*dns_answer_fn)(void *arg, uint32_t gen,
+			      const struct dns_response *r,
+			      const struct dns_chain *c);
+int dns_stub_query(const char *name, uint16_t qtype, dns_answer_fn cb,
+		   void *arg, uint32_t gen);
 
 #endif /* DNS_STUB_H */

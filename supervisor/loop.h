@@ -18,6 +18,8 @@ enum loop_type {
 	LOOP_DNS_UPSTREAM,	/* a c-ares socket */
 	LOOP_RELAY_LISTEN,	/* a relay listener */
 	LOOP_RELAY,		/* one side of a relayed flow */
+	LOOP_SHIM_LISTEN,	/* the shim's lookup listener */
+	LOOP_SHIM,		/* one shim's lookup connection */
 	LOOP_TYPE_NUM
 };
 
