@@ -25,14 +25,16 @@ supervisor_libsupervisor_a_SOURCES = \
 	supervisor/relay.c supervisor/relay.h \
 	supervisor/quic_gate.c supervisor/quic_gate.h \
 	supervisor/ca.c supervisor/ca.h \
-	supervisor/mitm.c supervisor/mitm.h
+	supervisor/mitm.c supervisor/mitm.h \
+	supervisor/lookup.c supervisor/lookup.h
 supervisor_libsupervisor_a_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 supervisor_libsupervisor_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
 	$(CARES_CFLAGS) $(OPENSSL_CFLAGS)
 
 bin_PROGRAMS += egress-supervise
 egress_supervise_SOURCES = supervisor/main.c
-egress_supervise_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+egress_supervise_CPPFLAGS = $(SUPERVISOR_CPPFLAGS) \
+	-DES_SHIM_PATH='"$(shimdir)/libegress-shim.so"'
 egress_supervise_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
 	$(OPENSSL_CFLAGS)
 egress_supervise_LDADD = supervisor/libsupervisor.a supervisor/libdns.a \

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mitm.h"
+#include "lookup.h"
 #include "netcall.h"
 #include "notify.h"
 #include "policy.h"
@@ -32,6 +33,10 @@
 #include "verdict.h"
 
 #define DEFAULT_POLICY	"/etc/egress-supervise/policy.yaml"
+/* The shim CMD gets in LD_PRELOAD; EGRESS_SUPERVISE_SHIM overrides */
+#ifndef ES_SHIM_PATH
+#define ES_SHIM_PATH	"/usr/local/lib/egress-supervise/libegress-shim.so"
+#endif
 
 struct options {
 	const char *policy_path;
@@ -45,6 +50,8 @@ struct options {
 	bool dump_filter;
 	bool allow_userns;
 	unsigned int relay_idle_s;
+	bool no_shim;
+	bool shim_udp_connect;
 	const char **dns_upstream;
 	size_t n_dns_upstream;
 	const char **listen;
@@ -83,6 +90,12 @@ static void usage(FILE *f)
 "                      make a listening socket, filtered by the policy's\n"
 "                      ingress rules, and pass it to CMD as fd 3, 4, ...\n"
 "                      with LISTEN_FDS and LISTEN_PID (repeatable)\n"
+"  --no-shim           do not preload libegress-shim.so into CMD (it only\n"
+"                      makes lookups and some sends faster; the filter\n"
+"                      decides either way)\n"
+"  --shim-udp-connect  the shim connects an unconnected UDP socket to the\n"
+"                      first peer it sends to (faster sends; replies from\n"
+"                      other peers are then dropped: see the manual)\n"
 "  --dump-filter       print the seccomp filter and exit\n"
 "  -h, --help          this text\n"
 "  -V, --version       the version\n"
@@ -137,7 +150,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_POLICY = 256, OPT_ALLOW, OPT_DENY_ERRNO, OPT_LOG, OPT_USER,
 	       OPT_DUMP_FILTER, OPT_DNS_UPSTREAM, OPT_ALLOW_USERNS,
-	       OPT_RELAY_IDLE, OPT_LISTEN };
+	       OPT_RELAY_IDLE, OPT_LISTEN, OPT_NO_SHIM,
+	       OPT_SHIM_UDP_CONNECT };
 	static const struct option longopts[] = {
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
@@ -150,6 +164,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "relay-idle-timeout", required_argument, NULL,
 		  OPT_RELAY_IDLE },
 		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "no-shim", no_argument, NULL, OPT_NO_SHIM },
+		{ "shim-udp-connect", no_argument, NULL, OPT_SHIM_UDP_CONNECT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -193,6 +209,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_ALLOW_USERNS:
 			o->allow_userns = true;
+			break;
+		case OPT_NO_SHIM:
+			o->no_shim = true;
+			break;
+		case OPT_SHIM_UDP_CONNECT:
+			o->shim_udp_connect = true;
 			break;
 		case OPT_DNS_UPSTREAM:
 			o->dns_upstream[o->n_dns_upstream++] = optarg;
@@ -342,6 +364,36 @@ static void raise_nofile(void)
 	setrlimit(RLIMIT_NOFILE, &r);
 }
 
+/*
+ * The shim, unless --no-shim: the file must exist (an installation without
+ * it, or a test build, simply runs without); it only changes speed, so a
+ * shim that cannot be set up is a warning, never a failure.
+ */
+static const char *setup_shim(void)
+{
+	const char *path = getenv("EGRESS_SUPERVISE_SHIM");
+	int ret;
+
+	if (opts.no_shim)
+		return NULL;
+	if (!path || !*path)
+		path = ES_SHIM_PATH;
+	if (access(path, R_OK))
+		return NULL;
+	if (strpbrk(path, " :")) {
+		log_warn("shim path %s has a space or colon: not preloaded",
+			 path);
+		return NULL;
+	}
+	ret = lookup_init();
+	if (ret) {
+		log_warn("cannot listen for the shim's lookups (%s): running "
+			 "CMD without the shim", strerror(-ret));
+		return NULL;
+	}
+	return path;
+}
+
 static int main_loop(void)
 {
 	struct epoll_event evs[64];
@@ -382,6 +434,10 @@ static int main_loop(void)
 			case LOOP_RELAY_LISTEN:
 			case LOOP_RELAY:
 				relay_handler(ref, evs[i].events);
+				break;
+			case LOOP_SHIM_LISTEN:
+			case LOOP_SHIM:
+				lookup_handler(ref, evs[i].events);
 				break;
 			case LOOP_NONE:
 			case LOOP_TYPE_NUM:
@@ -485,6 +541,9 @@ int main(int argc, char **argv)
 	so.private_resolv = resolvconf_ready();
 	so.listen_fds = lfds;
 	so.n_listen_fds = opts.n_listen;
+	so.shim_path = setup_shim();
+	so.shim_socket = lookup_socket_name();
+	so.shim_udp_connect = opts.shim_udp_connect;
 	ret = spawn_cmd(&so, &pid, &listener);
 	filter_free(&prog);
 	for (i = 0; i < opts.n_listen; i++)

@@ -45,6 +45,7 @@
 #include "dns_stub.h"
 #include "ingress_sock.h"
 #include "log.h"
+#include "lookup.h"
 #include "netcall.h"
 #include "notify.h"
 #include "policy.h"
@@ -633,6 +634,12 @@ static void nc_connect(const struct seccomp_notif *req, struct target *t)
 		}
 		break;
 	case SA_UNIX:
+		/* The shim's lookup socket: connected by us, arranged */
+		if (lookup_is_socket(&d)) {
+			ret = lookup_connect(t, dup, si.flags);
+			nc_answer(req, &dup, 0, -ret);
+			return;
+		}
 		/* A full backlog would block: answered EAGAIN instead */
 		if (!si.nonblock)
 			fcntl(dup, F_SETFL, si.flags | O_NONBLOCK);

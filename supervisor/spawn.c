@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "../shim/shim_proto.h"
 #include "filter.h"
 #include "log.h"
 #include "resolvconf.h"
@@ -148,6 +149,32 @@ static int child_pass_fds(const struct spawn_opts *o)
 	return setenv("LISTEN_PID", buf, 1);
 }
 
+/*
+ * The shim: prepended to LD_PRELOAD (entries CMD already had stay), with
+ * the name of our lookup socket.  Checked as the user CMD runs as: ld.so
+ * would complain on every exec about a file that user cannot read.
+ * Without it, a lookup socket inherited from an outer supervisor's
+ * environment is dropped: it is not ours.
+ */
+static void child_shim(const struct spawn_opts *o)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char *v;
+
+	unsetenv(SHIM_ENV_SOCKET);
+	unsetenv(SHIM_ENV_UDP_CONNECT);
+	if (!o->shim_path || !o->shim_socket || access(o->shim_path, R_OK))
+		return;
+	if (old && *old ? asprintf(&v, "%s:%s", o->shim_path, old) < 0
+			: !(v = strdup(o->shim_path)))
+		return;
+	setenv("LD_PRELOAD", v, 1);
+	free(v);
+	setenv(SHIM_ENV_SOCKET, o->shim_socket, 1);
+	if (o->shim_udp_connect)
+		setenv(SHIM_ENV_UDP_CONNECT, "1", 1);
+}
+
 static void __attribute__((noreturn))
 spawn_child(const struct spawn_opts *o, int to_parent, int from_parent)
 {
@@ -196,6 +223,7 @@ spawn_child(const struct spawn_opts *o, int to_parent, int from_parent)
 
 	for (i = 0; i < ARRAY_SIZE(scrub); i++)
 		unsetenv(scrub[i]);
+	child_shim(o);
 
 	/* Nothing of ours, nor anything the runtime passed, reaches CMD */
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC))

@@ -17,6 +17,9 @@ struct spawn_opts {
 	bool private_resolv;		/* give CMD the stub's resolv.conf */
 	const int *listen_fds;		/* --listen: passed as fd 3, 4, ... */
 	size_t n_listen_fds;
+	const char *shim_path;		/* preload this shim, or NULL */
+	const char *shim_socket;	/* its lookup socket name */
+	bool shim_udp_connect;		/* --shim-udp-connect */
 };
 
 int spawn_cmd(const struct spawn_opts *o, pid_t *pid, int *listener);
