@@ -10,7 +10,8 @@ ES_HELPERS_PROGS = \
 	tests/helpers/es-sig \
 	tests/helpers/es-zombies \
 	tests/helpers/es-naive-sup \
-	tests/helpers/es-quic
+	tests/helpers/es-quic \
+	tests/helpers/es-gai
 check_PROGRAMS += $(ES_HELPERS_PROGS)
 
 # The helpers are tools of the tests, not code under test: in sanitizer
@@ -53,6 +54,10 @@ tests_helpers_es_quic_SOURCES = tests/helpers/es-quic.c
 tests_helpers_es_quic_CFLAGS = $(ES_HFLAGS_CC) $(OPENSSL_CFLAGS)
 tests_helpers_es_quic_LDFLAGS = $(ES_HFLAGS_LD)
 tests_helpers_es_quic_LDADD = $(OPENSSL_LIBS)
+tests_helpers_es_gai_SOURCES = tests/helpers/es-gai.c
+tests_helpers_es_gai_CFLAGS = $(ES_HFLAGS_CC)
+tests_helpers_es_gai_LDFLAGS = $(ES_HFLAGS_LD)
+tests_helpers_es_gai_LDADD = -lpthread
 
 # The i386 helper has no libc (every call is an int $0x80), so it takes
 # none of the project's hardening or sanitizer flags.
@@ -105,4 +110,5 @@ AM_TESTS_ENVIRONMENT = \
 	ES_BIN='$(abs_top_builddir)/egress-supervise'; \
 	ES_HELPERS='$(abs_top_builddir)/tests/helpers'; \
 	ES_TAP_DRIVER=1; \
-	export ES_BIN ES_HELPERS ES_TAP_DRIVER;
+	EGRESS_SUPERVISE_SHIM='$(abs_top_builddir)/shim/libegress-shim.so'; \
+	export ES_BIN ES_HELPERS ES_TAP_DRIVER EGRESS_SUPERVISE_SHIM;
