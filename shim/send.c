@@ -82,11 +82,14 @@ static bool peer_is(int fd, const struct sockaddr *addr, socklen_t alen,
 		    bool *unconnected)
 {
 	struct sockaddr_storage peer;
-	socklen_t pl = sizeof(peer);
+	socklen_t pl;
 
 	*unconnected = false;
 	if (!addr || alen > sizeof(struct sockaddr_storage))
 		return false;
+	/* SO_PEERNAME wants at most the socket's own address length */
+	pl = addr->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+					: sizeof(struct sockaddr_in6);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERNAME, &peer, &pl)) {
 		*unconnected = errno == ENOTCONN;
 		return false;
