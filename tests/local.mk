@@ -11,7 +11,8 @@ ES_HELPERS_PROGS = \
 	tests/helpers/es-zombies \
 	tests/helpers/es-naive-sup \
 	tests/helpers/es-quic \
-	tests/helpers/es-gai
+	tests/helpers/es-gai \
+	tests/helpers/es-shimsend
 check_PROGRAMS += $(ES_HELPERS_PROGS)
 
 # The helpers are tools of the tests, not code under test: in sanitizer
@@ -58,6 +59,9 @@ tests_helpers_es_gai_SOURCES = tests/helpers/es-gai.c
 tests_helpers_es_gai_CFLAGS = $(ES_HFLAGS_CC)
 tests_helpers_es_gai_LDFLAGS = $(ES_HFLAGS_LD)
 tests_helpers_es_gai_LDADD = -lpthread
+tests_helpers_es_shimsend_SOURCES = tests/helpers/es-shimsend.c
+tests_helpers_es_shimsend_CFLAGS = $(ES_HFLAGS_CC)
+tests_helpers_es_shimsend_LDFLAGS = $(ES_HFLAGS_LD)
 
 # The i386 helper has no libc (every call is an int $0x80), so it takes
 # none of the project's hardening or sanitizer flags.
@@ -95,7 +99,8 @@ ES_INTEGRATION_TESTS = \
 	tests/integration/25-userns.sh \
 	tests/integration/34-quic.sh \
 	tests/integration/35-intercept.sh \
-	tests/integration/40-ingress.sh
+	tests/integration/40-ingress.sh \
+	tests/integration/50-shim.sh
 TESTS += $(ES_INTEGRATION_TESTS)
 EXTRA_DIST += $(ES_INTEGRATION_TESTS) \
 	tests/integration/lib.sh \
