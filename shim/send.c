@@ -9,11 +9,11 @@
  * decided when it performed the connect.  So a call that means exactly
  * that is made as sendto() without an address:
  *
- * - sendto() on a connected UDP socket to the connected peer itself (the
+ * - sendto() on a connected socket to the connected peer itself (the
  *   same family, address, port, scope and no flow label: what the kernel
  *   would use anyway);
  * - sendmsg() without ancillary data and without an address (or with the
- *   connected peer's, on UDP): its payload is one iovec, or a few small
+ *   connected peer's): its payload is one iovec, or a few small
  *   ones gathered into one buffer - the same bytes, one datagram, the same
  *   flags - for any socket type;
  * - sendmmsg(): each such message likewise, in order, with the kernel's
@@ -115,7 +115,14 @@ static bool peer_is(int fd, const struct sockaddr *addr, socklen_t alen,
 	} else {
 		return false;
 	}
-	return is_udp(fd);
+	/*
+	 * The same address as the peer: for every IPv4/IPv6 socket the
+	 * filter lets CMD have - UDP, TCP (which ignores the address once
+	 * connected, MSG_FASTOPEN included: EISCONN either way), ICMP echo
+	 * (the peer's address, its id as the port) - the kernel does the
+	 * same with and without it.  No SO_PROTOCOL needed.
+	 */
+	return true;
 }
 
 /* An unconnected UDP socket, with --shim-udp-connect: connect it */
