@@ -11,17 +11,19 @@ BENCH_PROGS = \
 	tests/bench/bench-dns$(EXEEXT) \
 	tests/bench/bench-udp$(EXEEXT) \
 	tests/bench/bench-echo$(EXEEXT) \
-	tests/bench/bench-https$(EXEEXT)
+	tests/bench/bench-https$(EXEEXT) \
+	tests/bench/bench-shim$(EXEEXT)
 EXTRA_PROGRAMS = $(BENCH_PROGS)
 CLEANFILES += $(BENCH_PROGS)
 EXTRA_DIST += tests/bench/bench.sh tests/bench/bench-dns.sh \
 	tests/bench/bench-udp.sh tests/bench/bench-ingress.sh \
-	tests/bench/bench-intercept.sh
+	tests/bench/bench-intercept.sh tests/bench/bench-shim.sh
 
 tests_bench_bench_connect_SOURCES = tests/bench/bench-connect.c
 tests_bench_bench_server_SOURCES = tests/bench/bench-server.c
 tests_bench_bench_dns_SOURCES = tests/bench/bench-dns.c
 tests_bench_bench_udp_SOURCES = tests/bench/bench-udp.c
+tests_bench_bench_shim_SOURCES = tests/bench/bench-shim.c
 tests_bench_bench_server_LDADD = -lpthread
 tests_bench_bench_echo_SOURCES = tests/bench/bench-echo.c
 tests_bench_bench_echo_LDADD = -lpthread
@@ -29,7 +31,7 @@ tests_bench_bench_https_SOURCES = tests/bench/bench-https.c
 tests_bench_bench_https_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 tests_bench_bench_https_LDADD = $(OPENSSL_LIBS) -lpthread
 
-bench: egress-supervise$(EXEEXT) $(BENCH_PROGS)
+bench: egress-supervise$(EXEEXT) shim/libegress-shim.so $(BENCH_PROGS)
 	ES_BIN='$(abs_top_builddir)/egress-supervise$(EXEEXT)' \
 	BENCH_BIN='$(abs_top_builddir)/tests/bench' \
 		bash $(top_srcdir)/tests/bench/bench.sh
@@ -45,5 +47,9 @@ bench: egress-supervise$(EXEEXT) $(BENCH_PROGS)
 	ES_BIN='$(abs_top_builddir)/egress-supervise$(EXEEXT)' \
 	BENCH_BIN='$(abs_top_builddir)/tests/bench' \
 		bash $(top_srcdir)/tests/bench/bench-intercept.sh
+	ES_BIN='$(abs_top_builddir)/egress-supervise$(EXEEXT)' \
+	BENCH_BIN='$(abs_top_builddir)/tests/bench' \
+	EGRESS_SUPERVISE_SHIM='$(abs_top_builddir)/shim/libegress-shim.so' \
+		bash $(top_srcdir)/tests/bench/bench-shim.sh
 
 .PHONY: bench
