@@ -453,7 +453,8 @@ static int res_dns3(const struct shim_conf *c, const char *name, int af,
 		goto out;
 	}
 	/* aliases: the owner of each CNAME, the query name first */
-	for (k = 0; a->cname && k + 1 < a->nchain && k < SHIM_RES_ALIASES;
+	for (k = 0; a->cname && k + 1 < a->nchain && k < SHIM_CHAIN_MAX &&
+		    k < SHIM_RES_ALIASES;
 	     k++)
 		snprintf(r->aliases[r->naliases++], SHIM_NAME_SIZE, "%s",
 			 k ? a->chain[k] : s->full);

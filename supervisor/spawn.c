@@ -165,11 +165,14 @@ static void child_shim(const struct spawn_opts *o)
 	unsetenv(SHIM_ENV_UDP_CONNECT);
 	if (!o->shim_path || !o->shim_socket || access(o->shim_path, R_OK))
 		return;
-	if (old && *old ? asprintf(&v, "%s:%s", o->shim_path, old) < 0
-			: !(v = strdup(o->shim_path)))
-		return;
-	setenv("LD_PRELOAD", v, 1);
-	free(v);
+	if (old && *old) {
+		if (asprintf(&v, "%s:%s", o->shim_path, old) < 0)
+			return;
+		setenv("LD_PRELOAD", v, 1);
+		free(v);
+	} else {
+		setenv("LD_PRELOAD", o->shim_path, 1);
+	}
 	setenv(SHIM_ENV_SOCKET, o->shim_socket, 1);
 	if (o->shim_udp_connect)
 		setenv(SHIM_ENV_UDP_CONNECT, "1", 1);
