@@ -557,6 +557,14 @@ static int dns_answer_rr(const uint8_t *msg, size_t len, size_t *off,
 		if (rr.target == DNS_NO_NAME)
 			keep = false;
 		break;
+	case DNS_TYPE_PTR:
+		/* Kept for the shim's reverse lookups only: a target we cannot
+		 * read as a host name is simply not kept (never an error, so
+		 * the answer passes the stub as before) */
+		if (keep && !dns_name_walk(msg, len, pos.rdata, pos.next, &p,
+					   &name) && p == pos.next)
+			rr.target = dns_resp_name(r, text);
+		break;
 	case DNS_TYPE_SVCB:
 	case DNS_TYPE_HTTPS:
 		if (pos.rdlen < 3)

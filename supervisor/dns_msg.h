@@ -147,7 +147,8 @@ struct dns_addr {
  * @ttl:		TTL in seconds (values above 2^31-1 read as 0,
  *			RFC 2181 8)
  * @owner:		index in &dns_response.names
- * @target:		CNAME target, SVCB/HTTPS TargetName (or DNS_NO_NAME)
+ * @target:		CNAME target, SVCB/HTTPS TargetName, PTR target when it
+ *			is a host name (or DNS_NO_NAME)
  * @svc_priority:	SVCB/HTTPS SvcPriority (0 = AliasMode)
  * @has_ech:		SVCB/HTTPS carries an ech SvcParam
  * @addr_first:		first address in &dns_response.addrs: the A/AAAA

@@ -1469,6 +1469,36 @@ START_TEST(test_dns_msg_type_str)
 }
 END_TEST
 
+/* PTR targets are kept for the shim's reverse lookups; a target that is
+ * no host name is dropped, and the answer still parses */
+START_TEST(test_dns_msg_response_ptr_target)
+{
+	struct dns_response r;
+	struct msgb m;
+	size_t q, at;
+
+	hdr(&m, 7, DNS_FLAG_QR | DNS_FLAG_RD | DNS_FLAG_RA, 1, 2, 0, 0);
+	q = putname(&m, "10.100.51.198.in-addr.arpa");
+	put16(&m, DNS_TYPE_PTR);
+	put16(&m, DNS_CLASS_IN);
+	put16(&m, 0xc000 | (unsigned int)q);
+	at = rr_head(&m, DNS_TYPE_PTR, 300);
+	putname(&m, "Host.Example.test");
+	rr_end(&m, at);
+	put16(&m, 0xc000 | (unsigned int)q);
+	at = rr_head(&m, DNS_TYPE_PTR, 300);
+	putname(&m, "bad name.example.test");
+	rr_end(&m, at);
+
+	ck_assert_int_eq(dns_msg_parse_response(m.b, m.n, &r), 0);
+	ck_assert_uint_eq(r.nrr, 2);
+	ck_assert_uint_eq(r.rr[0].type, DNS_TYPE_PTR);
+	ck_assert_uint_ne(r.rr[0].target, DNS_NO_NAME);
+	ck_assert_str_eq(r.names[r.rr[0].target], "host.example.test");
+	ck_assert_uint_eq(r.rr[1].target, DNS_NO_NAME);
+}
+END_TEST
+
 static Suite *dns_msg_suite(void)
 {
 	Suite *s = suite_create("dns_msg");
@@ -1514,6 +1544,7 @@ static Suite *dns_msg_suite(void)
 	tcase_add_test(tc, test_dns_msg_badvers);
 	tcase_add_test(tc, test_dns_msg_formerr);
 	tcase_add_test(tc, test_dns_msg_type_str);
+	tcase_add_test(tc, test_dns_msg_response_ptr_target);
 	suite_add_tcase(s, tc);
 	return s;
 }
