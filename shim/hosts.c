@@ -197,6 +197,87 @@ int shim_hosts_parse(const char *text, size_t len, const char *name, int af,
 }
 
 /**
+ * shim_hosts_parse_addr() - the name of an address in a hosts file
+ * @text, @len:	the file
+ * @af:		AF_INET or AF_INET6: lines are read for that family, and the
+ *		first whose address is @addr gives the name (gethostbyaddr2_r)
+ * @addr:	4 or 16 bytes
+ * @r:		status, herrno, name
+ *
+ * Return: 0, or SHIM_FALLBACK
+ */
+int shim_hosts_parse_addr(const char *text, size_t len, int af,
+			  const uint8_t *addr, struct shim_result *r)
+{
+	const char *end = text + len, *p = text;
+	struct hosts_line l;
+	char buf[8192];
+
+	r->naddrs = 0;
+	r->naliases = 0;
+	r->name[0] = '\0';
+	r->status = SHIM_NSS_NOTFOUND;
+	r->herrno = HOST_NOT_FOUND;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (n >= sizeof(buf))
+			return SHIM_FALLBACK;
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		p = nl ? nl + 1 : end;
+		if (!hosts_line(buf, af, &l) || l.family != af ||
+		    memcmp(l.addr, addr, af == AF_INET ? 4 : 16))
+			continue;
+		snprintf(r->name, sizeof(r->name), "%s",
+			 l.nfields ? l.field[0] : "");
+		r->status = SHIM_NSS_SUCCESS;
+		r->herrno = 0;
+		break;
+	}
+	return 0;
+}
+
+/* Read /etc/hosts whole; NULL: the caller uses libc */
+static char *hosts_read(size_t *len)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	*len = 0;
+	fd = open(HOSTS_FILE, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || st.st_size > HOSTS_FILE_MAX ||
+	    !(buf = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		return NULL;
+	}
+	while (*len < (size_t)st.st_size &&
+	       (n = read(fd, buf + *len, (size_t)st.st_size - *len)) > 0)
+		*len += (size_t)n;
+	close(fd);
+	return buf;
+}
+
+/* shim_hosts_parse_addr() on /etc/hosts */
+int shim_hosts_addr(int af, const uint8_t *addr, struct shim_result *r)
+{
+	size_t len;
+	char *buf = hosts_read(&len);
+	int ret;
+
+	if (!buf)
+		return SHIM_FALLBACK;
+	ret = shim_hosts_parse_addr(buf, len, af, addr, r);
+	free(buf);
+	return ret;
+}
+
+/**
  * shim_hosts() - look @name up in /etc/hosts
  *
  * Return: 0, or SHIM_FALLBACK (no file, or one we cannot read whole: glibc
@@ -204,24 +285,12 @@ int shim_hosts_parse(const char *text, size_t len, const char *name, int af,
  */
 int shim_hosts(const char *name, int af, bool multi, struct shim_result *r)
 {
-	struct stat st;
-	char *buf;
-	size_t len = 0;
-	ssize_t n;
-	int fd, ret;
+	size_t len;
+	char *buf = hosts_read(&len);
+	int ret;
 
-	fd = open(HOSTS_FILE, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!buf)
 		return SHIM_FALLBACK;
-	if (fstat(fd, &st) || st.st_size > HOSTS_FILE_MAX ||
-	    !(buf = malloc((size_t)st.st_size + 1))) {
-		close(fd);
-		return SHIM_FALLBACK;
-	}
-	while (len < (size_t)st.st_size &&
-	       (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
-		len += (size_t)n;
-	close(fd);
 	ret = shim_hosts_parse(buf, len, name, af, multi, r);
 	free(buf);
 	return ret;

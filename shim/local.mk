@@ -19,7 +19,7 @@ SHIM_CFLAGS = -Wall -Wextra -Wshadow -Wstrict-prototypes \
 SHIM_CPPFLAGS = -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -I$(top_srcdir)/shim
 
 shim_libegress_shim_so_SOURCES = $(SHIM_SOURCES) \
-	shim/gai.c shim/hostent.c shim/send.c
+	shim/gai.c shim/gni.c shim/hostent.c shim/send.c
 shim_libegress_shim_so_CPPFLAGS = $(SHIM_CPPFLAGS)
 shim_libegress_shim_so_CFLAGS = $(SHIM_CFLAGS)
 shim_libegress_shim_so_LDFLAGS = -shared -Wl,-z,relro -Wl,-z,now \

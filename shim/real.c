@@ -31,11 +31,13 @@ void shim_real_init(void)
 	REAL(sendmsg);
 	REAL(sendmmsg);
 	REAL(connect);
+	REAL(getnameinfo);
 	/* Without libc's own functions nothing can work: say so plainly */
 	if (!shim_real.getaddrinfo || !shim_real.sendto ||
 	    !shim_real.sendmsg || !shim_real.sendmmsg || !shim_real.connect ||
 	    !shim_real.gethostbyname || !shim_real.gethostbyname2 ||
-	    !shim_real.gethostbyname_r || !shim_real.gethostbyname2_r)
+	    !shim_real.gethostbyname_r || !shim_real.gethostbyname2_r ||
+	    !shim_real.getnameinfo)
 		abort();
 }
 

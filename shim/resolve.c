@@ -124,7 +124,8 @@ static void dns_judge(const struct shim_resp *resp, uint32_t qtypes,
 	for (i = 0; i < 2; i++) {
 		const struct shim_answer *a = parts[i];
 
-		if (!(qtypes & (i ? SHIM_Q_AAAA : SHIM_Q_A)))
+		/* A and PTR answers are in resp->a */
+		if (!(qtypes & (i ? SHIM_Q_AAAA : SHIM_Q_A | SHIM_Q_PTR)))
 			continue;
 		if (part_absent(a)) {
 			servfail |= a->status != SHIM_ST_ANSWER ||
@@ -496,6 +497,81 @@ int shim_dns(const struct shim_conf *c, const char *name, int af,
 	if (af == AF_UNSPEC)
 		return res_dns4(c, name, sources, r);
 	return res_dns3(c, name, af, sources, r);
+}
+
+/**
+ * shim_dns_ptr() - _nss_dns_gethostbyaddr2_r(): the name of an address
+ * @af:		AF_INET or AF_INET6
+ * @addr:	4 or 16 bytes; v4-mapped and v4-compatible IPv6 addresses are
+ *		asked for as IPv4, as glibc does
+ * @r:		status, herrno and, on success, the name
+ *
+ * One PTR query of the reverse name, no search list.
+ *
+ * Return: 0, or SHIM_FALLBACK
+ */
+int shim_dns_ptr(int af, const uint8_t *addr, struct shim_result *r)
+{
+	static const uint8_t zero12[12];
+	struct shim_resp *resp;
+	struct shim_req req;
+	struct dns_try t;
+	int n, ret = 0;
+	size_t len = 0;
+
+	memset(r, 0, offsetof(struct shim_result, addrs));
+	r->naddrs = r->naliases = 0;
+	r->name[0] = '\0';
+	if (af == AF_INET6 &&
+	    ((!memcmp(addr, zero12, 10) && addr[10] == 0xff &&
+	      addr[11] == 0xff) ||
+	     (!memcmp(addr, zero12, 12) &&
+	      (addr[12] || addr[13] || addr[14] || addr[15] > 1)))) {
+		addr += 12;
+		af = AF_INET;
+	}
+	shim_req_init(&req, SHIM_OP_HOST);
+	req.qtypes = SHIM_Q_PTR;
+	if (af == AF_INET) {
+		snprintf(req.name, sizeof(req.name), "%u.%u.%u.%u.in-addr.arpa",
+			 addr[3], addr[2], addr[1], addr[0]);
+	} else {
+		static const char hex[] = "0123456789abcdef";
+
+		for (n = 15; n >= 0; n--) {
+			req.name[len++] = hex[addr[n] & 0xf];
+			req.name[len++] = '.';
+			req.name[len++] = hex[addr[n] >> 4];
+			req.name[len++] = '.';
+		}
+		memcpy(req.name + len, "ip6.arpa", 9);
+	}
+	resp = malloc(sizeof(*resp));
+	if (!resp)
+		return SHIM_FALLBACK;
+	if (shim_call(&req, resp) || resp->a.status == SHIM_ST_BUSY) {
+		ret = SHIM_FALLBACK;
+		goto out;
+	}
+	dns_judge(resp, SHIM_Q_PTR, &t);
+	if (!t.ok) {
+		r->status = SHIM_NSS_NOTFOUND;
+		r->herrno = t.herrno;
+		goto out;
+	}
+	if (!resp->a.canon[0]) {
+		/* records, but no PTR we can read as a host name */
+		r->status = resp->a.cname ? SHIM_NSS_NOTFOUND
+					  : SHIM_NSS_TRYAGAIN;
+		r->herrno = NO_RECOVERY;
+		r->err = ENOENT;
+		goto out;
+	}
+	snprintf(r->name, sizeof(r->name), "%s", resp->a.canon);
+	r->status = SHIM_NSS_SUCCESS;
+out:
+	free(resp);
+	return ret;
 }
 
 /**

@@ -38,6 +38,8 @@ struct shim_real {
 	ssize_t (*sendmsg)(int, const struct msghdr *, int);
 	int (*sendmmsg)(int, struct mmsghdr *, unsigned int, int);
 	int (*connect)(int, const struct sockaddr *, socklen_t);
+	int (*getnameinfo)(const struct sockaddr *, socklen_t, char *,
+			   socklen_t, char *, socklen_t, int);
 };
 
 extern struct shim_real shim_real;
@@ -125,6 +127,9 @@ struct shim_result {
 int shim_hosts_parse(const char *text, size_t len, const char *name, int af,
 		     bool multi, struct shim_result *r);
 int shim_hosts(const char *name, int af, bool multi, struct shim_result *r);
+int shim_hosts_parse_addr(const char *text, size_t len, int af,
+			  const uint8_t *addr, struct shim_result *r);
+int shim_hosts_addr(int af, const uint8_t *addr, struct shim_result *r);
 
 /* resolve.c */
 bool shim_name_ok(const char *name);
@@ -132,6 +137,7 @@ int shim_dns(const struct shim_conf *c, const char *name, int af,
 	     bool sources, struct shim_result *r);
 int shim_nss(const struct shim_conf *c, const char *name, int af,
 	     bool sources, struct shim_result *r);
+int shim_dns_ptr(int af, const uint8_t *addr, struct shim_result *r);
 
 /* sort.c */
 struct shim_sort_item {

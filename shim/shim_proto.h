@@ -34,13 +34,14 @@
 #define SHIM_CHAIN_MAX		8	/* names of a CNAME chain we return */
 
 enum shim_op {
-	SHIM_OP_HOST = 1,	/* A and/or AAAA records of one exact name */
+	SHIM_OP_HOST = 1,	/* A, AAAA or PTR records of one exact name */
 	SHIM_OP_SOURCES,	/* source addresses for given destinations */
 };
 
 /* shim_req.qtypes */
 #define SHIM_Q_A		0x1
 #define SHIM_Q_AAAA		0x2
+#define SHIM_Q_PTR		0x4	/* alone; the answer is in shim_resp.a */
 
 /* shim_req.flags */
 #define SHIM_F_SOURCES		0x1	/* HOST: also the source of each address */
@@ -116,7 +117,10 @@ struct shim_src {
  * @cname:	the answer has a CNAME record for a name of the chain
  * @canon:	the last CNAME target before the first address record, else
  *		the owner of the first address record, else "" (glibc's
- *		canonical name); names after the query name are lower case
+ *		canonical name); names after the query name are lower case.
+ *		PTR: the target of the first PTR record owned by the name
+ *		(or by the CNAME target it leads to), "" if none is a host
+ *		name
  * @addrs:	IPv4 addresses in the first 4 bytes
  * @src:	with SHIM_F_SOURCES: the source for each of @addrs; SOURCES
  *		op: the source for each destination of the request (in @a)

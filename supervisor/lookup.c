@@ -9,7 +9,8 @@
  * a resolv.conf read and two datagrams per lookup.  What it may learn is
  * exactly what a DNS query could: each request names one exact name and
  * the record types (A, AAAA) it wants, and each type becomes one query of
- * dns_stub_query(), which takes the stub's path - the policy's name
+ * dns_stub_query() (PTR too, for getnameinfo()), which takes the stub's
+ * path - the policy's name
  * verdict, the cache, upstream, the IP-to-names table and the "dns" log
  * line.  The answer goes back parsed (shim_proto.h).  Search lists,
  * /etc/hosts and the assembly of the result stay in the shim, as glibc
@@ -43,6 +44,7 @@
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <strings.h>
 #include <sys/un.h>
 
 #include "../shim/shim_proto.h"
@@ -572,6 +574,31 @@ static const char *lookup_canon(const struct dns_response *r, uint16_t qtype,
 	return canon;
 }
 
+/* glibc's reading of a PTR answer: CNAMEs move the name looked for, the
+ * first PTR record owned by it gives the host name */
+static const char *lookup_ptr(const struct dns_response *r, bool *cname)
+{
+	const char *tname = r->qname;
+	unsigned int i;
+
+	*cname = false;
+	for (i = 0; i < r->nrr; i++) {
+		const struct dns_rr *rr = &r->rr[i];
+
+		if (rr->rclass != DNS_CLASS_IN)
+			continue;
+		if (rr->type == DNS_TYPE_CNAME && rr->target != DNS_NO_NAME) {
+			*cname = true;
+			tname = r->names[rr->target];
+		} else if (rr->type == DNS_TYPE_PTR &&
+			   !strcasecmp(r->names[rr->owner], tname)) {
+			return rr->target != DNS_NO_NAME ? r->names[rr->target]
+							 : NULL;
+		}
+	}
+	return NULL;
+}
+
 static void lookup_fill(struct shim_answer *a, uint16_t qtype,
 			const struct dns_response *r, const struct dns_chain *c,
 			bool sources)
@@ -588,6 +615,13 @@ static void lookup_fill(struct shim_answer *a, uint16_t qtype,
 	a->status = SHIM_ST_ANSWER;
 	a->rcode = (uint8_t)MIN(r->rcode, 255);
 	a->ancount = r->ancount;
+	if (qtype == DNS_TYPE_PTR) {
+		canon = lookup_ptr(r, &cname);
+		a->cname = cname;
+		if (canon)
+			snprintf(a->canon, sizeof(a->canon), "%s", canon);
+		return;
+	}
 	for (k = 0; k < c->naddrs && a->naddrs < SHIM_ADDRS_MAX; k++) {
 		const struct dns_addr *da = &r->addrs[c->addr[k].addr];
 
@@ -622,11 +656,12 @@ static void lookup_answer(void *arg, uint32_t gen,
 	    !(c->waiting & type))
 		return;		/* the connection went away meanwhile */
 	c->waiting &= ~type;
-	if (type == SHIM_Q_A)
-		lookup_fill(&c->resp.a, DNS_TYPE_A, r, ch,
+	if (type == SHIM_Q_AAAA)
+		lookup_fill(&c->resp.aaaa, DNS_TYPE_AAAA, r, ch,
 			    c->req.flags & SHIM_F_SOURCES);
 	else
-		lookup_fill(&c->resp.aaaa, DNS_TYPE_AAAA, r, ch,
+		lookup_fill(&c->resp.a,
+			    type == SHIM_Q_A ? DNS_TYPE_A : DNS_TYPE_PTR, r, ch,
 			    c->req.flags & SHIM_F_SOURCES);
 	if (!c->waiting)
 		lookup_send(i);
@@ -642,7 +677,8 @@ static bool lookup_req_valid(const struct shim_req *q)
 	if (q->op == SHIM_OP_SOURCES)
 		return q->naddrs <= SHIM_ADDRS_MAX;
 	if (q->op != SHIM_OP_HOST || !q->qtypes ||
-	    (q->qtypes & ~(uint32_t)(SHIM_Q_A | SHIM_Q_AAAA)))
+	    ((q->qtypes & ~(uint32_t)(SHIM_Q_A | SHIM_Q_AAAA)) &&
+	     q->qtypes != SHIM_Q_PTR))
 		return false;
 	len = strnlen(q->name, sizeof(q->name));
 	return len > 0 && len <= DNS_NAME_MAX;
@@ -653,7 +689,8 @@ static void lookup_request(unsigned int i)
 	static const struct {
 		uint32_t bit;
 		uint16_t qtype;
-	} types[] = { { SHIM_Q_A, DNS_TYPE_A }, { SHIM_Q_AAAA, DNS_TYPE_AAAA } };
+	} types[] = { { SHIM_Q_A, DNS_TYPE_A }, { SHIM_Q_AAAA, DNS_TYPE_AAAA },
+		      { SHIM_Q_PTR, DNS_TYPE_PTR } };
 	struct lookup_conn *c = lk.conn[i];
 	uint32_t gen = c->gen;
 	size_t t;
@@ -676,8 +713,8 @@ static void lookup_request(unsigned int i)
 	c->waiting = c->req.qtypes;
 
 	for (t = 0; t < ARRAY_SIZE(types); t++) {
-		struct shim_answer *a = types[t].bit == SHIM_Q_A ?
-						&c->resp.a : &c->resp.aaaa;
+		struct shim_answer *a = types[t].bit == SHIM_Q_AAAA ?
+						&c->resp.aaaa : &c->resp.a;
 		int ret;
 
 		if (!(c->req.qtypes & types[t].bit))

@@ -11,6 +11,9 @@
  *   es-gai -2 4|6 NAME		gethostbyname2()
  *   es-gai -R 4|6 NAME		gethostbyname2_r(), growing the buffer
  *	"he NAME aliases=A,B type=FAMILY addrs=X,Y" or "he h_errno=ERR"
+ *   es-gai -N [-F FLAG,...] ADDR [PORT]	getnameinfo(): "ni HOST SERV" or
+ *				"ni ERROR"; FLAG: NAMEREQD NUMERICSERV DGRAM
+ *				NUMERICHOST NOFQDN
  *   es-gai -n COUNT ...		repeat; print once, then "rate=N/s"
  *   es-gai -T THREADS -n COUNT ...	threads look up in parallel; every
  *				result must equal the first ("stress ok N")
@@ -34,7 +37,7 @@
 static struct {
 	int family, socktype, protocol, flags;
 	bool null_hints;
-	char mode;		/* 'a' getaddrinfo, 'H', '2', 'R' */
+	char mode;		/* 'a' getaddrinfo, 'N', 'H', '2', 'R' */
 	int he_af;
 	const char *name, *service;
 	long count;
@@ -71,7 +74,7 @@ static const char *eai_str(int e)
 		{ EAI_FAMILY, "EAI_FAMILY" },	  { EAI_SOCKTYPE, "EAI_SOCKTYPE" },
 		{ EAI_SERVICE, "EAI_SERVICE" },	  { EAI_MEMORY, "EAI_MEMORY" },
 		{ EAI_SYSTEM, "EAI_SYSTEM" },	  { EAI_NODATA, "EAI_NODATA" },
-		{ EAI_ADDRFAMILY, "EAI_ADDRFAMILY" },
+		{ EAI_ADDRFAMILY, "EAI_ADDRFAMILY" }, { EAI_OVERFLOW, "EAI_OVERFLOW" },
 	};
 	size_t i;
 
@@ -146,6 +149,35 @@ static void lookup(char *out, size_t size)
 			    ai->ai_canonname ? ai->ai_canonname : "");
 		}
 		freeaddrinfo(res);
+		return;
+	}
+	if (o.mode == 'N') {
+		struct sockaddr_storage ss = { 0 };
+		char host[NI_MAXHOST], serv[NI_MAXSERV];
+		socklen_t sl;
+		int r;
+
+		if (strchr(o.name, ':')) {
+			struct sockaddr_in6 *s6 = (void *)&ss;
+
+			s6->sin6_family = AF_INET6;
+			inet_pton(AF_INET6, o.name, &s6->sin6_addr);
+			s6->sin6_port = htons((uint16_t)atoi(o.service ? o.service : "0"));
+			sl = sizeof(*s6);
+		} else {
+			struct sockaddr_in *s4 = (void *)&ss;
+
+			s4->sin_family = AF_INET;
+			inet_pton(AF_INET, o.name, &s4->sin_addr);
+			s4->sin_port = htons((uint16_t)atoi(o.service ? o.service : "0"));
+			sl = sizeof(*s4);
+		}
+		r = getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host),
+				serv, sizeof(serv), o.flags);
+		if (r)
+			OUT("ni %s\n", eai_str(r));
+		else
+			OUT("ni %s %s\n", host, serv);
 		return;
 	}
 
@@ -262,6 +294,9 @@ static int parse_flags(char *s)
 		{ "V4MAPPED", AI_V4MAPPED },	 { "ALL", AI_ALL },
 		{ "NUMERICSERV", AI_NUMERICSERV }, { "PASSIVE", AI_PASSIVE },
 		{ "NUMERICHOST", AI_NUMERICHOST },
+		{ "NAMEREQD", NI_NAMEREQD },	  { "NI_NUMERICSERV", NI_NUMERICSERV },
+		{ "DGRAM", NI_DGRAM },		  { "NI_NUMERICHOST", NI_NUMERICHOST },
+		{ "NOFQDN", NI_NOFQDN },
 	};
 	char *tok, *save = NULL;
 	int f = 0;
@@ -291,7 +326,7 @@ int main(int argc, char **argv)
 	int c;
 	long i;
 
-	while ((c = getopt(argc, argv, "f:t:p:F:H2:R:n:T:P:")) != -1) {
+	while ((c = getopt(argc, argv, "f:t:p:F:NH2:R:n:T:P:")) != -1) {
 		switch (c) {
 		case 'f':
 			o.family = atoi(optarg) == 4 ? AF_INET :
@@ -309,7 +344,8 @@ int main(int argc, char **argv)
 			o.flags = parse_flags(optarg);
 			break;
 		case 'H':
-			o.mode = 'H';
+		case 'N':
+			o.mode = (char)c;
 			break;
 		case '2':
 		case 'R':

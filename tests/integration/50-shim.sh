@@ -54,6 +54,8 @@ cat >"$T/policy.yaml" <<-YAML
 	    port: 5000
 	  - dst: evil.example.test
 	    action: deny
+	  - dst: .100.51.198.in-addr.arpa
+	    proto: tcp
 YAML
 
 # CMD's /etc/hosts and resolv.conf (the supervisor keeps the search line)
@@ -167,6 +169,10 @@ cases=(
 	"-H allowed.example.test" "-H www" "-H hostsonly.test" "-H missing.example.test"
 	"-H txt.example.test" "-H evil.example.test" "-2 6 www.example.test"
 	"-2 6 localhost" "-R 4 hostsonly.test" "-R 6 allowed" "-H 198.51.100.10"
+	"-N 198.51.100.10 22" "-N -F NAMEREQD 198.51.100.20" "-N 203.0.113.5 80"
+	"-N -F NAMEREQD 203.0.113.5" "-N 127.0.0.1 53" "-N ::1" "-N 203.0.113.77"
+	"-N 2001:db8:2::10 443" "-N -F NI_NUMERICSERV,DGRAM ::ffff:198.51.100.10 53"
+	"-N :: 1"
 )
 diffs=0
 for c in "${cases[@]}"; do
@@ -186,6 +192,14 @@ expect_line hosts '^ai inet stream 6 203.0.113.77 22 canon=override.example.test
 	"/etc/hosts comes first"
 sup canon -- "$G" -F CANONNAME www.example.test 22
 expect_line canon 'canon=allowed.example.test$' "AI_CANONNAME follows the CNAME"
+sup ni -- sh -c "$G -N 198.51.100.20 22; $G -N -F NAMEREQD 203.0.113.5; $G -N 203.0.113.77"
+expect_line ni '^ni evil.example.test ssh$' "getnameinfo: a PTR answer the policy allows"
+expect_line ni '^gai EAI_NONAME$|^ni EAI_NONAME$' \
+	"getnameinfo: a reverse name no rule allows gives no name (NI_NAMEREQD)"
+expect_line ni '^ni override.example.test 0$' "getnameinfo: /etc/hosts first"
+file_like "$T/ni.json" '"qname":"20.100.51.198.in-addr.arpa","qtype":"PTR"' \
+	"the reverse lookup went through the stub's policy"
+file_unlike "$T/ni.json" '"dst":"127.0.0.53"' "without a query to the stub's port"
 
 # ------------------------------------------------------------ defeating it
 world_reset

@@ -204,6 +204,34 @@ START_TEST(test_shim_hosts_lookup)
 }
 END_TEST
 
+START_TEST(test_shim_hosts_by_addr)
+{
+	struct shim_result *r = malloc(sizeof(*r));
+	uint8_t a[16];
+
+	ck_assert_ptr_nonnull(r);
+	inet_pton(AF_INET, "198.51.100.8", a);
+	ck_assert_int_eq(shim_hosts_parse_addr(hosts_text, strlen(hosts_text),
+					       AF_INET, a, r), 0);
+	ck_assert_int_eq(r->status, SHIM_NSS_SUCCESS);
+	ck_assert_str_eq(r->name, "other.example.test");
+	/* ::1 counts as 127.0.0.1 for AF_INET; the first line wins */
+	inet_pton(AF_INET, "127.0.0.1", a);
+	shim_hosts_parse_addr(hosts_text, strlen(hosts_text), AF_INET, a, r);
+	ck_assert_str_eq(r->name, "localhost");
+	/* IPv6: only IPv6 lines, 16 bytes compared */
+	inet_pton(AF_INET6, "2001:db8::7", a);
+	shim_hosts_parse_addr(hosts_text, strlen(hosts_text), AF_INET6, a, r);
+	ck_assert_int_eq(r->status, SHIM_NSS_SUCCESS);
+	ck_assert_str_eq(r->name, "web.example.test");
+	inet_pton(AF_INET6, "::ffff:198.51.100.8", a);
+	shim_hosts_parse_addr(hosts_text, strlen(hosts_text), AF_INET6, a, r);
+	ck_assert_int_eq(r->status, SHIM_NSS_NOTFOUND);
+	ck_assert_int_eq(r->herrno, HOST_NOT_FOUND);
+	free(r);
+}
+END_TEST
+
 START_TEST(test_shim_name_ok)
 {
 	static const struct {
@@ -340,6 +368,7 @@ static Suite *shim_suite(void)
 	tcase_add_test(tc, test_shim_conf_hostconf);
 	tcase_add_test(tc, test_shim_conf_gai_default);
 	tcase_add_test(tc, test_shim_hosts_lookup);
+	tcase_add_test(tc, test_shim_hosts_by_addr);
 	tcase_add_test(tc, test_shim_name_ok);
 	tcase_add_test(tc, test_shim_sort_rfc6724);
 	suite_add_tcase(s, tc);
