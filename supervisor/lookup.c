@@ -237,6 +237,8 @@ static void lookup_log(struct target *t, const char *verdict,
 	log_str(&l, "comm", t->comm);
 	log_str(&l, "proto", "unix");
 	log_str(&l, "dst", dst);
+	/* every decision line has the same keys; a unix name has no port */
+	log_int(&l, "port", 0);
 	log_str(&l, "rule", "shim");
 	log_str(&l, "reason", reason);
 	if (err)

@@ -101,7 +101,7 @@ expect_line noshim '^sock=$' "--no-shim: no lookup socket"
 sup ok -- "$G" allowed.example.test 22
 expect_line ok '^ai inet6 stream 6 2001:db8:2::10 22$' "an allowed name resolves (AAAA)"
 expect_line ok '^ai inet stream 6 198.51.100.10 22$' "an allowed name resolves (A)"
-file_like "$T/ok.json" '"proto":"unix","dst":"@egress-supervise/.*"rule":"shim"' \
+file_like "$T/ok.json" '"proto":"unix","dst":"@egress-supervise/.*"port":0,"rule":"shim"' \
 	"the lookup went through the shim's socket"
 file_unlike "$T/ok.json" '"dst":"127.0.0.53"' \
 	"no query was sent to the DNS stub's port"
