@@ -350,6 +350,22 @@ static struct {
 	struct shim_conf conf;
 } cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+/*
+ * After fork the lock may have been held by a thread the child does not
+ * have, and the cache half written: reset both (no prepare handler takes
+ * the lock, so no order of locks across handlers can deadlock)
+ */
+static void conf_atfork_child(void)
+{
+	pthread_mutex_init(&cache.lock, NULL);
+	cache.loaded = false;
+}
+
+__attribute__((constructor)) static void conf_init(void)
+{
+	pthread_atfork(NULL, NULL, conf_atfork_child);
+}
+
 static void conf_load(struct shim_conf *c)
 {
 	bool missing;

@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gnu/libc-version.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -48,9 +49,13 @@ struct shim_conn {
 	bool busy;
 };
 
+#define SHIM_STR(x)	SHIM_STR2(x)
+#define SHIM_STR2(x)	#x
+
 static struct {
 	pthread_mutex_t lock;
 	bool enabled;
+	bool lookups;
 	struct sockaddr_un addr;
 	socklen_t addrlen;
 	pid_t pid;
@@ -131,12 +136,23 @@ __attribute__((constructor)) static void conn_init(void)
 	sc.pid = getpid();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	sc.enabled = true;
+	/* The lookups follow the glibc the shim was built with, step by
+	 * step; a program running on another (its own copy, a different
+	 * release) gets its own libc's answers */
+	sc.lookups = !strcmp(gnu_get_libc_version(),
+			     SHIM_STR(__GLIBC__) "." SHIM_STR(__GLIBC_MINOR__));
 }
 
-/* Is the shim to answer lookups at all (started by a supervisor)? */
+/* Was the program started by a supervisor (the sends' fast paths)? */
 bool shim_enabled(void)
 {
 	return sc.enabled;
+}
+
+/* ... and does it run on the glibc whose lookups the shim follows? */
+bool shim_lookups_enabled(void)
+{
+	return sc.enabled && sc.lookups;
 }
 
 /* Connect a new socket; the connect is notified and arranged by the
@@ -281,7 +297,7 @@ int shim_call(struct shim_req *req, struct shim_resp *resp)
 	int i, saved = errno, cancel;
 	bool ok;
 
-	if (!sc.enabled)
+	if (!sc.lookups || !sc.enabled)
 		return -1;
 	if (!shim_real.connect)
 		shim_real_init();

@@ -566,7 +566,7 @@ SHIM_EXPORT int getaddrinfo(const char *name, const char *service,
 
 	if (!shim_real.getaddrinfo)
 		shim_real_init();
-	if (!shim_enabled())
+	if (!shim_lookups_enabled())
 		return shim_real.getaddrinfo(name, service, hints, pai);
 	ret = gai(name, service, hints, pai);
 	if (ret == SHIM_FALLBACK) {

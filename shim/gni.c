@@ -56,7 +56,7 @@ static int gni(const struct sockaddr *sa, socklen_t salen, char *host,
 	int ret;
 	size_t n;
 
-	if (!shim_enabled() || !sa || !host || !hostlen ||
+	if (!shim_lookups_enabled() || !sa || !host || !hostlen ||
 	    (flags & ~(NI_NUMERICSERV | NI_NAMEREQD | NI_DGRAM)) ||
 	    (sa->sa_family == AF_INET && salen < sizeof(struct sockaddr_in)) ||
 	    (sa->sa_family == AF_INET6 &&

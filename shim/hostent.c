@@ -88,7 +88,7 @@ static int he_lookup(const char *name, int af, struct hostent *he, char *buf,
 	struct shim_result *r;
 	int ret;
 
-	if (!shim_enabled() || !name || he_numeric(name) ||
+	if (!shim_lookups_enabled() || !name || he_numeric(name) ||
 	    (af != AF_INET && af != AF_INET6))
 		return SHIM_FALLBACK;
 	c = malloc(sizeof(*c));
@@ -171,6 +171,17 @@ static struct {
 	char *buf;
 	size_t size;
 } st = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* After fork the lock may have been held by a thread the child lacks */
+static void he_atfork_child(void)
+{
+	pthread_mutex_init(&st.lock, NULL);
+}
+
+__attribute__((constructor)) static void he_init(void)
+{
+	pthread_atfork(NULL, NULL, he_atfork_child);
+}
 
 static struct hostent *he_static(const char *name, int af, bool *fallback)
 {

@@ -49,6 +49,7 @@ void shim_real_init(void);
 /* conn.c: the connection to the supervisor                            */
 
 bool shim_enabled(void);
+bool shim_lookups_enabled(void);
 int shim_call(struct shim_req *req, struct shim_resp *resp);
 void shim_req_init(struct shim_req *req, enum shim_op op);
 
