@@ -819,6 +819,41 @@ if [ -z "$ADV_ONLY" ] || [[ scm-credentials =~ $ADV_ONLY ]]; then
 	fi
 fi
 
+# ------------------------------------------------------------ the relay
+# Rules that inspect (tls, http, ...) move connections into the
+# supervisor's relay, which listens on loopback.
+cat >"$T/relay.yaml" <<-YAML
+	version: 1
+	dns:
+	  upstream: [$UP]
+	rules:
+	  - dst: ok.adv.test
+	    proto: tls
+	    port: 80
+YAML
+cat >"$T/relay-scan.py" <<-'PY'
+	# connect to every TCP listener on 127.0.0.1 (the relay is one of them)
+	import errno, socket
+	for line in open("/proc/net/tcp").readlines()[1:]:
+	    f = line.split()
+	    addr, port = f[1].split(":")
+	    if f[3] != "0A" or addr != "0100007F":
+	        continue
+	    s = socket.socket()
+	    s.settimeout(2)
+	    r = s.connect_ex(("127.0.0.1", int(port, 16)))
+	    print("relay-port", int(port, 16), "OK" if r == 0 else errno.errorcode.get(r, r))
+	    s.close()
+PY
+SUP=(--policy "$T/relay.yaml")
+NOBASE="the relay exists only under the supervisor" \
+LOG_WANT='"reason":"relay_port"' DEFEAT="relay-port [0-9]+ OK" \
+	attack relay-direct "connect straight to the relay's loopback listener: EACCES" \
+	- "relay-port [0-9]+ EACCES" python3 "$T/relay-scan.py"
+SUP=(--policy "$T/relay.yaml")
+attack relay-tfo "TCP Fast Open to a destination whose rule inspects (data before the relay sees it): EOPNOTSUPP" \
+	h10 "EOPNOTSUPP" sh -c "getent hosts ok.adv.test >/dev/null; exec $NET tfo $A:80"
+
 # ------------------------------------------------------------ loopback
 # An unfiltered forwarder on 127.0.0.1:8080 to the denied host (a sidecar
 # proxy, a port forward). SECURITY-CHECKLIST.md wants loopback other than
