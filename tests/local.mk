@@ -113,14 +113,17 @@ ES_INTEGRATION_TESTS = \
 	tests/integration/23-faults.sh \
 	tests/integration/24-special.sh \
 	tests/integration/25-userns.sh \
+	tests/integration/30-relay-tls.sh \
 	tests/integration/34-quic.sh \
 	tests/integration/35-intercept.sh \
 	tests/integration/40-ingress.sh
 TESTS += $(ES_INTEGRATION_TESTS)
 EXTRA_DIST += $(ES_INTEGRATION_TESTS) \
 	tests/integration/lib.sh \
+	tests/integration/lib-servers.sh \
 	tests/integration/es-server.py \
-	tests/integration/es-ingress.py
+	tests/integration/es-ingress.py \
+	tests/integration/es-tls-split.py
 
 TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) \
