@@ -116,6 +116,7 @@ ES_INTEGRATION_TESTS = \
 	tests/integration/30-relay-tls.sh \
 	tests/integration/31-relay-http.sh \
 	tests/integration/32-relay-ftp.sh \
+	tests/integration/33-relay-fidelity.sh \
 	tests/integration/34-quic.sh \
 	tests/integration/35-intercept.sh \
 	tests/integration/40-ingress.sh

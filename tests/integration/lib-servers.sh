@@ -17,15 +17,17 @@
 #			leaf $T/pki/HOST.pem/.key for hN.test, www.hN.test and
 #			both addresses
 #   srv_nginx HOST...	nginx: http 80, https 443 and 8443, IPv4 and IPv6;
-#			/ /allowed/x /secret/x /big; header X-Host: HOST;
+#			/ /allowed/x /secret/x /mid (1 MiB, $MID_SHA) /big;
+#			header X-Host: HOST;
 #			one access log per host: srv_access HOST
 #   srv_big		the 64 MiB random /big of every host; $BIG_SHA
 #   srv_ftp HOST...	vsftpd: anonymous, read-only, passive on ports
 #			30000-30009, IPv4 and IPv6; /file.bin ($FTP_SHA,
 #			$FTP_SIZE bytes); its log: $T/HOST.vsftpd.log
 #   srv_sshd HOST PORT	OpenSSH's sshd (host key made here)
-#   srv_banner HOST PORT TEXT	socat answering TEXT ("\r\n" added) to
-#			every connection, then echoing: a fake server
+#   srv_greeter HOST PORT FILE [close]	socat sending FILE to every
+#			connection, then echoing (or closing): a fake server
+#   srv_banner HOST PORT TEXT [close]	the same with the line TEXT CR LF
 #   srv_selftest HOST...	every server answers directly (no supervisor);
 #			bails out when one does not, then empties the logs
 #   srv_reset		world_reset and empty the access logs
@@ -47,6 +49,7 @@
 DNS_UP=198.51.100.1
 CA=
 BIG_SHA=
+MID_SHA=
 FTP_SHA=
 FTP_SIZE=
 GOCLI=
@@ -138,11 +141,17 @@ srv_pki() {
 _srv_www() {
 	local w=$T/www/$1
 	[ -d "$w" ] && return 0
+	if [ -z "$MID_SHA" ]; then
+		head -c 1M /dev/urandom >"$T/mid"
+		chmod 644 "$T/mid"
+		MID_SHA=$(sha "$T/mid")
+	fi
 	mkdir -p "$w/allowed" "$w/secret"
 	echo "index $1" >"$w/index.html"
 	echo "allowed $1" >"$w/allowed/x"
 	echo "secret $1" >"$w/secret/x"
 	ln -s "$T/big" "$w/big"
+	ln -s "$T/mid" "$w/mid"
 	chmod -R a+rX "$T/www"
 }
 
@@ -331,19 +340,26 @@ srv_sshd() {
 	}
 }
 
-# srv_banner HOST PORT TEXT: a server that greets with TEXT, then echoes
-srv_banner() {
-	local h=$1 port=$2 text=$3 d=$T/banner-$1-$2
+# srv_greeter HOST PORT FILE [close]: a server that sends FILE to every
+# connection, then echoes what it gets (or, with "close", closes)
+srv_greeter() {
+	local h=$1 port=$2 f=$3 then=" -"
 	require_cmd socat
-	mkdir -p "$d"
-	printf '%s\r\n' "$text" >"$d/banner"
-	_bg "$(ns_of "$h")" "$d/out" socat \
+	[ "${4:-}" = close ] && then=
+	_bg "$(ns_of "$h")" "$T/greeter-$h-$port.out" socat \
 		"TCP6-LISTEN:$port,ipv6only=0,reuseaddr,fork" \
-		"SYSTEM:cat '$d/banner' -"
+		"SYSTEM:cat '$f'$then"
 	wait_listen "$h" "$port" || {
-		cat "$d/out" >&2
-		bail_out "banner server on $h:$port did not start"
+		cat "$T/greeter-$h-$port.out" >&2
+		bail_out "server on $h:$port did not start"
 	}
+}
+
+# srv_banner HOST PORT TEXT [close]: srv_greeter with the line TEXT CR LF
+srv_banner() {
+	local f=$T/banner-$1-$2
+	printf '%s\r\n' "$3" >"$f"
+	srv_greeter "$1" "$2" "$f" "${4:-}"
 }
 
 # ---------------------------------------------------------------- checks
