@@ -156,7 +156,7 @@ for p in /secret/x //secret/x /./secret/x /%73ecret/x /%73%65cret/x \
 	/secret/./x /.%2e/secret/x; do
 	echo "h5.test $p" >>"$T/attacks"
 done
-es paths "while read h p; do printf '%s %s ' \$h \$p; $C --path-as-is -w '%{http_code}|%header{x-egress-denied}|%header{x-host}' -o \$PWD/body http://\$h\$p; echo \" \$(head -c 40 \$PWD/body | tr -c 'a-z0-9 ' .)\"; done <$T/attacks"
+es paths "while read h p; do printf '%s %s ' \$h \$p; $C --path-as-is -w '%{http_code}|%header{x-egress-denied}|%header{x-host}' -o $T/body http://\$h\$p; echo \" \$(head -c 40 $T/body | tr -c 'a-z0-9 ' .)\"; done <$T/attacks"
 grep -v '%2fx ' "$T/paths.out" >"$T/paths.main"
 n=$(grep -c . "$T/paths.main")
 is "$(grep -Ec ' 403\|[a-z_]+\| egress.supervise' "$T/paths.main")" "$n" \
