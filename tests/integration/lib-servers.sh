@@ -251,7 +251,8 @@ srv_ftp() {
 	require_cmd vsftpd
 	# vsftpd changes to the anonymous user's home before anon_root: it
 	# must exist (Debian's vsftpd package makes "ftp" with /srv/ftp)
-	getent passwd ftp >/dev/null || ftpuser=root
+	getent passwd ftp >/dev/null ||
+		bail_out "vsftpd needs the user ftp (the vsftpd package makes it)"
 	if [ -z "$FTP_SHA" ]; then
 		head -c 3M /dev/urandom >"$T/file.bin"
 		FTP_SHA=$(sha "$T/file.bin")
@@ -399,6 +400,8 @@ srv_selftest() {
 		grep -q '^192.0.2.2 "h[0-9]*.test" "GET / HTTP/1.1" 200' \
 			"$(srv_access "$h")" ||
 			bail_out "$h: nginx did not log the selftest's requests"
+		[ "$(srv_data "$h")" -gt 0 ] ||
+			bail_out "$h: the data counter counted none of the selftest"
 	done
 	srv_reset
 }
