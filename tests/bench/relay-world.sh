@@ -118,7 +118,7 @@ rw_nginx() {
 	cat >"$d/nginx.conf" <<-EOF
 		user nobody nogroup;
 		worker_processes 1;
-		worker_rlimit_nofile 200000;
+		worker_rlimit_nofile $(ulimit -Hn);
 		daemon off;
 		pid $d/nginx.pid;
 		error_log $d/error.log warn;
@@ -143,7 +143,7 @@ rw_nginx() {
 			}
 		}
 	EOF
-	ip netns exec "$NS_S" sh -c 'ulimit -n 200000; exec nginx -e "$1" -p "$2" -c "$3"' \
+	ip netns exec "$NS_S" sh -c 'ulimit -n "$(ulimit -Hn)"; exec nginx -e "$1" -p "$2" -c "$3"' \
 		sh "$d/error.log" "$d" "$d/nginx.conf" >"$d/out" 2>&1 &
 	RW_PIDS+=($!)
 	rw_listening "$NS_S" 443 && rw_listening "$NS_S" 80 ||
