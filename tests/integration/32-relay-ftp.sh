@@ -170,8 +170,6 @@ es notftp "$C -o /dev/null ftp://h5.test/x; echo rc=\$?"
 expect_line notftp "^rc=(8|56|7|28)$" "a port-21 server that does not speak FTP: curl fails"
 is "$(ev_count "$T/notftp.json" event=close proto=ftp bytes_down=0)" 1 \
 	"the relay passed none of its bytes to the client"
-todo "the flow is logged as not_ftp" \
-	"relay: flow_pump() overwrites the reason not_ftp with reset_upstream" \
-	test "$(ev_count "$T/notftp.json" proto=ftp reason=not_ftp)" -ge 1
+expect_event "$T/notftp.json" 1 "its close event says not_ftp" event=close proto=ftp reason=not_ftp
 
 done_testing

@@ -37,7 +37,6 @@
 #   ev_count FILE k=v...	JSON log lines with these values (v "~ERE")
 #   expect_event FILE N DESC k=v...	test point: N such lines ("1+")
 #   ev_get FILE KEY k=v...	KEY of the last such line
-#   todo DESC WHY CMD...	test point for a known defect (TAP TODO)
 #   wait_listen HOST PORT	poll until HOST listens on TCP PORT
 #   go_client		the static Go client ($GOCLI), built if needed
 #   sha FILE		the SHA-256 of FILE
@@ -479,21 +478,6 @@ expect_silent() {
 		not_ok "$2"
 		diag "$1: $d data segments from the client; access log:"
 		diag_file "$(srv_access "$1")"
-	fi
-}
-
-# todo DESC REASON CMD...: a test point for a known defect (TAP TODO): the
-# TAP driver reports it XFAIL while CMD fails, and XPASS (an error) once it
-# succeeds, so that the TODO is removed when the defect is fixed.
-todo() {
-	local desc=$1 why=$2
-	shift 2
-	_tap_n=$((_tap_n + 1))
-	if "$@"; then
-		echo "ok $_tap_n - $desc # TODO $why"
-		[ -n "$ES_TAP_DRIVER" ] || _tap_failed=$((_tap_failed + 1))
-	else
-		echo "not ok $_tap_n - $desc # TODO $why"
 	fi
 }
 
