@@ -1,7 +1,8 @@
 # tests/bench/local.mk - benchmarks: ratios to direct, not run by make check
 #
 # `make bench` (as root) builds the bench programs and the supervisor, then
-# runs tests/bench/bench.sh (notified calls), bench-dns.sh, bench-udp.sh and
+# runs tests/bench/bench.sh (notified calls), bench-dns.sh, bench-udp.sh,
+# bench-ingress.sh, bench-intercept.sh and
 # bench-relay.sh (the relay: bulk, connects/s, memory per connection, 10,000
 # held), each printing a table of direct and supervised figures measured in
 # the same invocation.  `make soak` runs soak.sh: SOAK_N (default 1,000,000)
