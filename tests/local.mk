@@ -74,6 +74,31 @@ tests_helpers_es_m32_socketcall_CPPFLAGS = -U_FORTIFY_SOURCE
 tests_helpers_es_m32_socketcall_LDFLAGS = -m32 -nostdlib -static -no-pie
 endif
 
+# The static Go client of the relay tests: built when Go is installed (the
+# tests that use it skip otherwise), offline, stdlib only, with its caches
+# in the build directory.
+ES_GO_CLIENT_SRC = $(srcdir)/tests/helpers/go-client/main.go
+check_SCRIPTS += tests/helpers/es-go-client
+CLEANFILES += tests/helpers/es-go-client
+EXTRA_DIST += tests/helpers/go-client/main.go
+tests/helpers/es-go-client: $(ES_GO_CLIENT_SRC)
+	$(AM_V_GEN)if command -v go >/dev/null 2>&1; then \
+		$(MKDIR_P) tests/helpers && \
+		env GOCACHE='$(abs_builddir)/tests/helpers/.gocache' \
+			GOPATH='$(abs_builddir)/tests/helpers/.gopath' GOFLAGS= \
+			GO111MODULE=on GOPROXY=off GOTOOLCHAIN=local \
+			CGO_ENABLED=0 go build -trimpath -o $@ $(ES_GO_CLIENT_SRC); \
+	else \
+		echo "go not found: tests using $@ will skip"; \
+	fi
+
+clean-local: clean-local-go
+clean-local-go:
+	-chmod -R u+w tests/helpers/.gopath 2>/dev/null
+	-rm -rf tests/helpers/.gocache tests/helpers/.gopath \
+		tests/helpers/.es-go-client.lock
+.PHONY: clean-local-go
+
 # ---------------------------------------------------------------- integration
 # Each script is TAP, builds its own network namespaces (needs root; skips
 # otherwise) and may run in parallel with the others.
@@ -97,6 +122,10 @@ ES_INTEGRATION_TESTS = \
 	tests/integration/23-faults.sh \
 	tests/integration/24-special.sh \
 	tests/integration/25-userns.sh \
+	tests/integration/30-relay-tls.sh \
+	tests/integration/31-relay-http.sh \
+	tests/integration/32-relay-ftp.sh \
+	tests/integration/33-relay-fidelity.sh \
 	tests/integration/34-quic.sh \
 	tests/integration/35-intercept.sh \
 	tests/integration/40-ingress.sh \
@@ -104,8 +133,10 @@ ES_INTEGRATION_TESTS = \
 TESTS += $(ES_INTEGRATION_TESTS)
 EXTRA_DIST += $(ES_INTEGRATION_TESTS) \
 	tests/integration/lib.sh \
+	tests/integration/lib-servers.sh \
 	tests/integration/es-server.py \
-	tests/integration/es-ingress.py
+	tests/integration/es-ingress.py \
+	tests/integration/es-tls-split.py
 
 TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) \

@@ -1,9 +1,14 @@
 # tests/bench/local.mk - benchmarks: ratios to direct, not run by make check
 #
 # `make bench` (as root) builds the bench programs and the supervisor, then
-# runs tests/bench/bench.sh, which prints a table of direct and supervised
-# figures measured in the same invocation.  The programs are
-# EXTRA_PROGRAMS: plain `make` and `make check` never build them.
+# runs tests/bench/bench.sh (notified calls), bench-dns.sh, bench-udp.sh,
+# bench-ingress.sh, bench-intercept.sh, bench-shim.sh and
+# bench-relay.sh (the relay: bulk, connects/s, memory per connection, 10,000
+# held), each printing a table of direct and supervised figures measured in
+# the same invocation.  `make soak` runs soak.sh: SOAK_N (default 1,000,000)
+# relayed and denied connects under one supervisor, its fds and memory
+# sampled every tenth.  The programs are EXTRA_PROGRAMS: plain `make` and
+# `make check` never build them.
 
 BENCH_PROGS = \
 	tests/bench/bench-connect$(EXEEXT) \
@@ -17,7 +22,10 @@ EXTRA_PROGRAMS = $(BENCH_PROGS)
 CLEANFILES += $(BENCH_PROGS)
 EXTRA_DIST += tests/bench/bench.sh tests/bench/bench-dns.sh \
 	tests/bench/bench-udp.sh tests/bench/bench-ingress.sh \
-	tests/bench/bench-intercept.sh tests/bench/bench-shim.sh
+	tests/bench/bench-intercept.sh tests/bench/bench-shim.sh \
+	tests/bench/bench-relay.sh \
+	tests/bench/soak.sh tests/bench/relay-world.sh \
+	tests/bench/relay-hold.py tests/bench/soak-client.py
 
 tests_bench_bench_connect_SOURCES = tests/bench/bench-connect.c
 tests_bench_bench_server_SOURCES = tests/bench/bench-server.c
@@ -51,5 +59,13 @@ bench: egress-supervise$(EXEEXT) shim/libegress-shim.so $(BENCH_PROGS)
 	BENCH_BIN='$(abs_top_builddir)/tests/bench' \
 	EGRESS_SUPERVISE_SHIM='$(abs_top_builddir)/shim/libegress-shim.so' \
 		bash $(top_srcdir)/tests/bench/bench-shim.sh
+	ES_BIN='$(abs_top_builddir)/egress-supervise$(EXEEXT)' \
+	BENCH_BIN='$(abs_top_builddir)/tests/bench' \
+		bash $(top_srcdir)/tests/bench/bench-relay.sh
 
-.PHONY: bench
+soak: egress-supervise$(EXEEXT) tests/bench/bench-server$(EXEEXT)
+	ES_BIN='$(abs_top_builddir)/egress-supervise$(EXEEXT)' \
+	BENCH_BIN='$(abs_top_builddir)/tests/bench' \
+		bash $(top_srcdir)/tests/bench/soak.sh $(SOAK_N)
+
+.PHONY: bench soak

@@ -23,9 +23,10 @@
 #       h5   203.0.113.5,   2001:db8:3::5   (a third host)
 #   black holes: 198.51.100.99 and 2001:db8:2::99, dropped by nft on net.
 #
-# Every host runs es-server.py: TCP 22 and 80 (banner + echo), UDP 5000 and
-# 5001 (recorded); TCP 23 is closed. Every host counts the packets arriving
-# from the client's addresses in an nftables counter: world_count HOST.
+# Every host runs es-server.py: TCP 22 and 80 (banner + echo; _server says
+# how to choose other ports), UDP 5000 and 5001 (recorded); TCP 23 is
+# closed. Every host counts the packets arriving from the client's addresses
+# in an nftables counter: world_count HOST.
 
 ES_TESTDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -278,12 +279,19 @@ _host() {
 	EOF
 }
 
+# _server HOST: es-server.py on HOST. Its TCP ports are $ES_SERVER_TCP
+# (default "22 80"), or for one host $ES_SERVER_TCP_<HOST> when set (even
+# empty): lib-servers.sh gives port 80 to nginx this way.
 _server() {
-	local h=$1 ns
+	local h=$1 ns var p tcp=()
 	ns=$(ns_of "$h")
+	var=ES_SERVER_TCP_$h
+	for p in ${!var-${ES_SERVER_TCP-22 80}}; do
+		tcp+=(--tcp "$p")
+	done
 	ip netns exec "$ns" "$PYTHON" "$ES_TESTDIR/es-server.py" --name "$h" \
 		--log "$T/$h.log" --ready "$T/$h.ready" \
-		--tcp 22 --tcp 80 --udp 5000 --udp 5001 \
+		"${tcp[@]}" --udp 5000 --udp 5001 \
 		>"$T/$h.server.out" 2>&1 &
 	_world_pids="$_world_pids $!"
 }
