@@ -52,6 +52,7 @@ struct options {
 	unsigned int relay_idle_s;
 	bool no_shim;
 	bool shim_udp_connect;
+	bool audit;
 	const char **dns_upstream;
 	size_t n_dns_upstream;
 	const char **listen;
@@ -76,6 +77,8 @@ static void usage(FILE *f)
 "  --allow SPEC        allow DST[:PORTS][/PROTO]; DST is a name pattern, an\n"
 "                      IP or a CIDR (repeatable, adds to the policy's rules)\n"
 "  --deny-errno NAME   errno for denied calls (default: the policy's, EACCES)\n"
+"  --audit             deny nothing: log what the policy would deny with\n"
+"                      verdict audit (overrides the policy's mode)\n"
 "  --log PATH          JSON lines, one per decision ('-': stderr, default)\n"
 "  --user UID[:GID]    run CMD as this user (numbers or names)\n"
 "  --dns-upstream ADDR DNS server the stub forwards allowed names to\n"
@@ -151,7 +154,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	enum { OPT_POLICY = 256, OPT_ALLOW, OPT_DENY_ERRNO, OPT_LOG, OPT_USER,
 	       OPT_DUMP_FILTER, OPT_DNS_UPSTREAM, OPT_ALLOW_USERNS,
 	       OPT_RELAY_IDLE, OPT_LISTEN, OPT_NO_SHIM,
-	       OPT_SHIM_UDP_CONNECT };
+	       OPT_SHIM_UDP_CONNECT, OPT_AUDIT };
 	static const struct option longopts[] = {
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
@@ -166,6 +169,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "no-shim", no_argument, NULL, OPT_NO_SHIM },
 		{ "shim-udp-connect", no_argument, NULL, OPT_SHIM_UDP_CONNECT },
+		{ "audit", no_argument, NULL, OPT_AUDIT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -215,6 +219,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_SHIM_UDP_CONNECT:
 			o->shim_udp_connect = true;
+			break;
+		case OPT_AUDIT:
+			o->audit = true;
 			break;
 		case OPT_DNS_UPSTREAM:
 			o->dns_upstream[o->n_dns_upstream++] = optarg;
@@ -280,6 +287,17 @@ static int cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/* The policy with the command line's overrides (--allow, --audit) */
+static struct policy *load_policy(void)
+{
+	struct policy *p;
+
+	p = policy_load(opts.policy_path, opts.allow, opts.n_allow, stderr);
+	if (p && opts.audit)
+		policy_set_mode(p, POLICY_MODE_AUDIT);
+	return p;
+}
+
 /* SIGHUP: read the policy again; keep the old one if the new is bad */
 static void reload_policy(void)
 {
@@ -289,7 +307,7 @@ static void reload_policy(void)
 		log_warn("SIGHUP: no policy file to reload");
 		return;
 	}
-	p = policy_load(opts.policy_path, opts.allow, opts.n_allow, stderr);
+	p = load_policy();
 	if (!p) {
 		log_warn("SIGHUP: %s has errors; keeping the current policy",
 			 opts.policy_path);
@@ -302,7 +320,8 @@ static void reload_policy(void)
 			 policy_has_ingress(p) ? "do not reach" : "still reach");
 	verdict_set_policy(p);
 	policy_free(old);
-	log_warn("SIGHUP: policy reloaded from %s", opts.policy_path);
+	log_warn("SIGHUP: policy reloaded from %s%s", opts.policy_path,
+		 policy_mode(p) == POLICY_MODE_AUDIT ? " (audit mode)" : "");
 }
 
 /*
@@ -486,7 +505,7 @@ int main(int argc, char **argv)
 		return filter_dump(stdout) ? EXIT_SUPERVISOR : 0;
 	}
 
-	p = policy_load(opts.policy_path, opts.allow, opts.n_allow, stderr);
+	p = load_policy();
 	if (!p)
 		return EXIT_SUPERVISOR;
 	verdict_set_policy(p);
@@ -498,6 +517,10 @@ int main(int argc, char **argv)
 	ret = log_open(opts.log_path);
 	if (ret)
 		die("--log %s: %s", opts.log_path, strerror(-ret));
+	if (policy_mode(p) == POLICY_MODE_AUDIT)
+		log_warn("audit mode%s: nothing is denied; what the policy "
+			 "would deny is logged with verdict audit",
+			 opts.audit ? " (--audit)" : "");
 
 	/* Nothing CMD runs may read or write our memory */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))

@@ -8,8 +8,11 @@
  *   through the stub, so no name escapes the policy;
  * - loopback is allowed (the container's own services);
  * - policy_decide() speaks, with the names the stub learned for the
- *   address (all of them, CNAME chains included: a deny rule on any wins).  Every decision becomes one JSON line; every
- * denial also one human line on stderr.
+ *   address (all of them, CNAME chains included: a deny rule on any wins).
+ * In audit mode (the policy's, or --audit) every denial, the stub's own
+ * included, becomes an audit: performed, logged with verdict "audit".
+ * Every decision becomes one JSON line; every denial or audit also one
+ * human line on stderr.
  */
 
 #include <netinet/in.h>
@@ -394,6 +397,10 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 
 		policy_decide(current, &q, &pd);
 	}
+	/* The stub's own denials follow the mode too: audit breaks nothing */
+	if (pd.verdict == POLICY_VERDICT_DENY &&
+	    policy_mode(current) == POLICY_MODE_AUDIT)
+		pd.verdict = POLICY_VERDICT_AUDIT;
 
 	if (pd.verdict == POLICY_VERDICT_ALLOW && tr == POLICY_TRANSPORT_UDP &&
 	    pd.proto == POLICY_PROTO_QUIC) {
