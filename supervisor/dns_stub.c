@@ -48,6 +48,7 @@
 #include "dns_stub.h"
 #include "dns_table.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "util.h"
 #include "verdict.h"
@@ -269,6 +270,7 @@ static void dns_log(const struct dns_query *q, const char *verdict,
 	log_str(&l, "qtype", dns_type_str(q->qtype, tbuf, sizeof(tbuf)));
 	log_str(&l, "rcode", dns_rcode_str(rcode));
 	log_str(&l, "reason", reason);
+	metrics_dns(verdict, dns_rcode_str(rcode), q->qname);
 	if (r && c) {
 		const char *names[DNS_LOG_ANSWERS];
 		size_t nn = MIN(c->nnames, DNS_LOG_ANSWERS);
@@ -542,9 +544,12 @@ static void dns_query(const uint8_t *msg, size_t len, enum dns_origin origin,
 	}
 	if (ret) {
 		n = dns_msg_build_formerr(msg, len, out, sizeof(out));
+		metrics_dns("deny", dns_rcode_str(DNS_RCODE_FORMERR),
+			    "(malformed query)");
 		goto reply;
 	}
 	if (q.edns && q.edns_version) {
+		metrics_dns("deny", dns_rcode_str(DNS_RCODE_BADVERS), q.qname);
 		n = dns_msg_build_rcode(&q, DNS_RCODE_BADVERS, false, 0, -1,
 					NULL, out, sizeof(out));
 		goto reply;
@@ -738,6 +743,9 @@ void dns_stub_handler(union loop_ref ref, uint32_t events)
 	case LOOP_PENDING:
 	case LOOP_SHIM_LISTEN:
 	case LOOP_SHIM:
+			break;
+	case LOOP_METRICS_LISTEN:
+	case LOOP_METRICS_CONN:
 	case LOOP_TYPE_NUM:
 		break;
 	}

@@ -26,7 +26,8 @@ supervisor_libsupervisor_a_SOURCES = \
 	supervisor/quic_gate.c supervisor/quic_gate.h \
 	supervisor/ca.c supervisor/ca.h \
 	supervisor/mitm.c supervisor/mitm.h \
-	supervisor/lookup.c supervisor/lookup.h
+	supervisor/lookup.c supervisor/lookup.h \
+	supervisor/metrics.c supervisor/metrics.h
 supervisor_libsupervisor_a_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 supervisor_libsupervisor_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
 	$(CARES_CFLAGS) $(OPENSSL_CFLAGS)
@@ -76,3 +77,9 @@ tests_unit_check_ca_LDADD = supervisor/libsupervisor.a $(OPENSSL_LIBS) \
 	$(CHECK_LIBS)
 include $(srcdir)/supervisor/proto.mk
 dist_man_MANS += supervisor/egress-supervise.1
+check_PROGRAMS += tests/unit/check_metrics
+TESTS += tests/unit/check_metrics
+tests_unit_check_metrics_SOURCES = tests/unit/check_metrics.c
+tests_unit_check_metrics_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+tests_unit_check_metrics_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_metrics_LDADD = supervisor/libsupervisor.a $(CHECK_LIBS)

@@ -18,6 +18,7 @@
 #include "ingress_sock.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "mitm.h"
 #include "lookup.h"
 #include "netcall.h"
@@ -57,6 +58,8 @@ struct options {
 	size_t n_dns_upstream;
 	const char **listen;
 	size_t n_listen;
+	const char *metrics;
+	unsigned int metrics_interval;
 	char **argv;
 };
 
@@ -80,6 +83,9 @@ static void usage(FILE *f)
 "  --audit             deny nothing: log what the policy would deny with\n"
 "                      verdict audit (overrides the policy's mode)\n"
 "  --log PATH          JSON lines, one per decision ('-': stderr, default)\n"
+"  --metrics PATH|ADDR Prometheus text: a file rewritten atomically, or an\n"
+"                      IP:PORT to serve GET /metrics on (read-only)\n"
+"  --metrics-interval SECONDS  how often the file is rewritten (default 15)\n"
 "  --user UID[:GID]    run CMD as this user (numbers or names)\n"
 "  --dns-upstream ADDR DNS server the stub forwards allowed names to\n"
 "                      (repeatable; default: the policy's dns.upstream, else\n"
@@ -154,7 +160,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 	enum { OPT_POLICY = 256, OPT_ALLOW, OPT_DENY_ERRNO, OPT_LOG, OPT_USER,
 	       OPT_DUMP_FILTER, OPT_DNS_UPSTREAM, OPT_ALLOW_USERNS,
 	       OPT_RELAY_IDLE, OPT_LISTEN, OPT_NO_SHIM,
-	       OPT_SHIM_UDP_CONNECT, OPT_AUDIT };
+	       OPT_SHIM_UDP_CONNECT, OPT_AUDIT, OPT_METRICS,
+	       OPT_METRICS_INTERVAL };
 	static const struct option longopts[] = {
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
@@ -170,6 +177,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "no-shim", no_argument, NULL, OPT_NO_SHIM },
 		{ "shim-udp-connect", no_argument, NULL, OPT_SHIM_UDP_CONNECT },
 		{ "audit", no_argument, NULL, OPT_AUDIT },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "metrics-interval", required_argument, NULL,
+		  OPT_METRICS_INTERVAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -223,6 +233,24 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_AUDIT:
 			o->audit = true;
 			break;
+		case OPT_METRICS:
+			if (!*optarg)
+				die("--metrics: empty (expected a file path "
+				    "or IP:PORT)");
+			o->metrics = optarg;
+			break;
+		case OPT_METRICS_INTERVAL: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || errno || !v || v > 86400)
+				die("--metrics-interval '%s': expected seconds "
+				    "from 1 to 86400", optarg);
+			o->metrics_interval = (unsigned int)v;
+			break;
+		}
 		case OPT_DNS_UPSTREAM:
 			o->dns_upstream[o->n_dns_upstream++] = optarg;
 			break;
@@ -458,6 +486,10 @@ static int main_loop(void)
 			case LOOP_SHIM:
 				lookup_handler(ref, evs[i].events);
 				break;
+			case LOOP_METRICS_LISTEN:
+			case LOOP_METRICS_CONN:
+				metrics_handler(ref, evs[i].events);
+				break;
 			case LOOP_NONE:
 			case LOOP_TYPE_NUM:
 				break;
@@ -471,6 +503,7 @@ static int main_loop(void)
 			notify_timer();
 			relay_timer();
 			ingress_sock_timer();
+			metrics_timer();
 			last_timer = loop_now_ms();
 		}
 	}
@@ -540,6 +573,11 @@ int main(int argc, char **argv)
 	verdict_init();
 	reaper_on_hup(reload_policy);
 	setup_dns(p);
+	/* Before CMD runs: it must not take the port first */
+	ret = metrics_init(opts.metrics, opts.metrics_interval ?
+						 opts.metrics_interval : 15);
+	if (ret)
+		die("--metrics %s: %s", opts.metrics, strerror(-ret));
 
 	/* Socket activation: made and filtered before CMD exists */
 	lfds = calloc(opts.n_listen + 1, sizeof(*lfds));
@@ -584,6 +622,7 @@ int main(int argc, char **argv)
 
 	ret = main_loop();
 	relay_shutdown();
+	metrics_exit();
 	resolvconf_restore();
 	return ret;
 }

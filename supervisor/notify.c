@@ -35,6 +35,7 @@
 #include <sys/syscall.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "netcall.h"
 #include "notify.h"
 #include "util.h"
@@ -155,6 +156,7 @@ void notify_handler(uint32_t events)
 				 strerror(errno));
 		return;
 	}
+	metrics_notification();
 	netcall_dispatch(req_buf);
 }
 
@@ -199,6 +201,7 @@ static int pending_add(struct pending *p, enum pending_state state,
 	p->t = t;
 	p->dupfd = dupfd;
 	pending_used++;
+	metrics_in_flight(pending_used);
 	return 0;
 }
 
@@ -209,6 +212,7 @@ static void pending_release(struct pending *p)
 	p->dupfd = -1;
 	target_pending_put(p->t);
 	pending_used--;
+	metrics_in_flight(pending_used);
 	p->state = PENDING_FREE;
 }
 

@@ -24,6 +24,7 @@
 
 #include "dns_stub.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "util.h"
 #include "verdict.h"
@@ -447,6 +448,8 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 	if (!v->allow)
 		log_str(&l, "errno", util_errno_name(v->err));
 	log_end(&l);
+	metrics_decision(verdict_s, pd.reason, policy_transport_str[tr], dst,
+			 d->port, n_names ? names[0] : NULL);
 
 	if (pd.verdict == POLICY_VERDICT_ALLOW)
 		return;
@@ -502,6 +505,8 @@ void verdict_decide_unix(struct target *t, const char *event,
 	if (!v->allow)
 		log_str(&l, "errno", util_errno_name(v->err));
 	log_end(&l);
+	metrics_decision(policy_verdict_str[pd.verdict], pd.reason, "unix",
+			 name, 0, NULL);
 
 	if (pd.verdict == POLICY_VERDICT_ALLOW)
 		return;
@@ -529,6 +534,15 @@ void verdict_log_socket(struct target *t, int family, int type, int proto,
 	if (!allow)
 		log_str(&l, "errno", util_errno_name(err));
 	log_end(&l);
+	if (!allow) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "socket(%d, %d, %d)", family,
+			 type, proto);
+		metrics_decision("deny", reason, "socket", what, 0, NULL);
+	} else {
+		metrics_decision("allow", reason, "socket", NULL, 0, NULL);
+	}
 	if (!allow)
 		log_human("DENY socket(%d, %d, %d) pid %d (%s): %s", family,
 			  type, proto, t->pid, t->comm, reason);

@@ -97,8 +97,9 @@ ES_INTEGRATION_TESTS = \
 	tests/integration/23-faults.sh \
 	tests/integration/24-special.sh \
 	tests/integration/25-userns.sh \
-	tests/integration/34-quic.sh \
 	tests/integration/26-audit.sh \
+	tests/integration/27-metrics.sh \
+	tests/integration/34-quic.sh \
 	tests/integration/35-intercept.sh \
 	tests/integration/40-ingress.sh \
 	tests/integration/50-shim.sh
