@@ -27,7 +27,8 @@ supervisor_libsupervisor_a_SOURCES = \
 	supervisor/ca.c supervisor/ca.h \
 	supervisor/mitm.c supervisor/mitm.h \
 	supervisor/lookup.c supervisor/lookup.h \
-	supervisor/metrics.c supervisor/metrics.h
+	supervisor/metrics.c supervisor/metrics.h \
+	supervisor/suggest.c supervisor/suggest.h
 supervisor_libsupervisor_a_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 supervisor_libsupervisor_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
 	$(CARES_CFLAGS) $(OPENSSL_CFLAGS)
@@ -83,3 +84,10 @@ tests_unit_check_metrics_SOURCES = tests/unit/check_metrics.c
 tests_unit_check_metrics_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 tests_unit_check_metrics_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_metrics_LDADD = supervisor/libsupervisor.a $(CHECK_LIBS)
+check_PROGRAMS += tests/unit/check_suggest
+TESTS += tests/unit/check_suggest
+tests_unit_check_suggest_SOURCES = tests/unit/check_suggest.c
+tests_unit_check_suggest_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+tests_unit_check_suggest_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_suggest_LDADD = supervisor/libsupervisor.a policy/libpolicy.a \
+	$(YAML_LIBS) $(CHECK_LIBS)

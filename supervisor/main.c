@@ -29,6 +29,7 @@
 #include "relay.h"
 #include "resolvconf.h"
 #include "spawn.h"
+#include "suggest.h"
 #include "target.h"
 #include "util.h"
 #include "verdict.h"
@@ -71,6 +72,7 @@ static void usage(FILE *f)
 "Usage: egress-supervise [OPTIONS] -- CMD [ARGS...]\n"
 "       egress-supervise check FILE\n"
 "       egress-supervise ca init|export [DIR]\n"
+"       egress-supervise suggest [--all] [--min-wildcard N] LOG\n"
 "\n"
 "Run CMD with every connect and send decided by a domain policy.\n"
 "\n"
@@ -326,6 +328,72 @@ static struct policy *load_policy(void)
 	return p;
 }
 
+static void suggest_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: egress-supervise suggest [--all] [--min-wildcard N] [--log] LOG\n"
+"\n"
+"Print a minimal policy allowing what the decision log LOG ('-': standard\n"
+"input) shows denied or audited.\n"
+"\n"
+"  --all             also cover what the log shows allowed\n"
+"  --min-wildcard N  names below one domain (same proto and port) that\n"
+"                    become *.domain (default 3; 0: never)\n");
+}
+
+/* `egress-supervise suggest LOG`: a policy from a decision log */
+static int cmd_suggest(int argc, char **argv)
+{
+	struct suggest_opts o = { .min_wildcard = 3 };
+	const char *path = NULL;
+	FILE *in;
+	int i, ret;
+
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--all")) {
+			o.all = true;
+		} else if (!strcmp(argv[i], "--min-wildcard") && i + 1 < argc) {
+			char *end;
+			unsigned long v = strtoul(argv[++i], &end, 10);
+
+			if (!*argv[i] || *end || v > 1000) {
+				fprintf(stderr, "egress-supervise suggest: "
+					"--min-wildcard '%s': expected a "
+					"number from 0 to 1000\n", argv[i]);
+				return 2;
+			}
+			o.min_wildcard = (unsigned int)v;
+		} else if (!strcmp(argv[i], "--log") && i + 1 < argc && !path) {
+			path = argv[++i];
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
+			suggest_usage(stdout);
+			return 0;
+		} else if ((argv[i][0] != '-' || !strcmp(argv[i], "-")) &&
+			   !path) {
+			path = argv[i];
+		} else {
+			suggest_usage(stderr);
+			return 2;
+		}
+	}
+	if (!path) {
+		suggest_usage(stderr);
+		return 2;
+	}
+	in = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	if (!in) {
+		fprintf(stderr, "egress-supervise suggest: %s: %s\n", path,
+			strerror(errno));
+		return 1;
+	}
+	o.source = strcmp(path, "-") ? path : "standard input";
+	ret = suggest_run(in, &o, stdout, stderr);
+	if (in != stdin)
+		fclose(in);
+	return ret;
+}
+
 /* SIGHUP: read the policy again; keep the old one if the new is bad */
 static void reload_policy(void)
 {
@@ -523,6 +591,8 @@ int main(int argc, char **argv)
 		return cmd_check(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "ca"))
 		return cmd_ca(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "suggest"))
+		return cmd_suggest(argc, argv);
 
 	parse_options(argc, argv, &opts);
 	filter_allow_userns(opts.allow_userns);
