@@ -527,12 +527,7 @@ static int main_loop(void)
 
 			switch ((enum loop_type)ref.type) {
 			case LOOP_NOTIFY:
-				if (evs[i].events & EPOLLHUP) {
-					/* no task uses the filter any more */
-					loop_del(ref.fd);
-					break;
-				}
-				notify_handler(evs[i].events);
+				notify_handler(ref, evs[i].events);
 				break;
 			case LOOP_SIGNAL:
 				reaper_handler();
