@@ -746,6 +746,9 @@ void dns_stub_handler(union loop_ref ref, uint32_t events)
 			break;
 	case LOOP_METRICS_LISTEN:
 	case LOOP_METRICS_CONN:
+	case LOOP_CONTROL_LISTEN:
+	case LOOP_CONTROL:
+	case LOOP_CONTROL_SPAWN:
 	case LOOP_TYPE_NUM:
 		break;
 	}

@@ -28,7 +28,9 @@ supervisor_libsupervisor_a_SOURCES = \
 	supervisor/mitm.c supervisor/mitm.h \
 	supervisor/lookup.c supervisor/lookup.h \
 	supervisor/metrics.c supervisor/metrics.h \
-	supervisor/suggest.c supervisor/suggest.h
+	supervisor/suggest.c supervisor/suggest.h \
+	supervisor/control.c supervisor/control.h supervisor/control_proto.h \
+	supervisor/exec_client.c
 supervisor_libsupervisor_a_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 supervisor_libsupervisor_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
 	$(CARES_CFLAGS) $(OPENSSL_CFLAGS)

@@ -22,6 +22,9 @@ enum loop_type {
 	LOOP_SHIM,		/* one shim's lookup connection */
 	LOOP_METRICS_LISTEN,	/* --metrics ADDR: the listener */
 	LOOP_METRICS_CONN,	/* one scraper's connection */
+	LOOP_CONTROL_LISTEN,	/* the exec channel's listener */
+	LOOP_CONTROL,		/* one exec client */
+	LOOP_CONTROL_SPAWN,	/* an exec'd child's spawn pipe */
 	LOOP_TYPE_NUM
 };
 

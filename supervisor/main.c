@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "ca.h"
+#include "control.h"
 #include "dns_stub.h"
 #include "filter.h"
 #include "ingress_sock.h"
@@ -61,6 +62,7 @@ struct options {
 	size_t n_listen;
 	const char *metrics;
 	unsigned int metrics_interval;
+	const char *control;
 	char **argv;
 };
 
@@ -73,6 +75,7 @@ static void usage(FILE *f)
 "       egress-supervise check FILE\n"
 "       egress-supervise ca init|export [DIR]\n"
 "       egress-supervise suggest [--all] [--min-wildcard N] LOG\n"
+"       egress-supervise exec [--control PATH] [--] CMD [ARGS...]\n"
 "\n"
 "Run CMD with every connect and send decided by a domain policy.\n"
 "\n"
@@ -88,6 +91,10 @@ static void usage(FILE *f)
 "  --metrics PATH|ADDR Prometheus text: a file rewritten atomically, or an\n"
 "                      IP:PORT to serve GET /metrics on (read-only)\n"
 "  --metrics-interval SECONDS  how often the file is rewritten (default 15)\n"
+"  --control PATH|none the socket 'egress-supervise exec' talks to\n"
+"                      (default: $EGRESS_SUPERVISE_CONTROL, else as root\n"
+"                      /run/egress-supervise/control.sock, else\n"
+"                      $XDG_RUNTIME_DIR/egress-supervise/control.sock)\n"
 "  --user UID[:GID]    run CMD as this user (numbers or names)\n"
 "  --dns-upstream ADDR DNS server the stub forwards allowed names to\n"
 "                      (repeatable; default: the policy's dns.upstream, else\n"
@@ -163,7 +170,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	       OPT_DUMP_FILTER, OPT_DNS_UPSTREAM, OPT_ALLOW_USERNS,
 	       OPT_RELAY_IDLE, OPT_LISTEN, OPT_NO_SHIM,
 	       OPT_SHIM_UDP_CONNECT, OPT_AUDIT, OPT_METRICS,
-	       OPT_METRICS_INTERVAL };
+	       OPT_METRICS_INTERVAL, OPT_CONTROL };
 	static const struct option longopts[] = {
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
@@ -182,6 +189,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "metrics-interval", required_argument, NULL,
 		  OPT_METRICS_INTERVAL },
+		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -240,6 +248,12 @@ static void parse_options(int argc, char **argv, struct options *o)
 				die("--metrics: empty (expected a file path "
 				    "or IP:PORT)");
 			o->metrics = optarg;
+			break;
+		case OPT_CONTROL:
+			if (!*optarg)
+				die("--control: empty (expected a socket path "
+				    "or none)");
+			o->control = optarg;
 			break;
 		case OPT_METRICS_INTERVAL: {
 			char *end;
@@ -553,6 +567,11 @@ static int main_loop(void)
 			case LOOP_METRICS_CONN:
 				metrics_handler(ref, evs[i].events);
 				break;
+			case LOOP_CONTROL_LISTEN:
+			case LOOP_CONTROL:
+			case LOOP_CONTROL_SPAWN:
+				control_handler(ref, evs[i].events);
+				break;
 			case LOOP_NONE:
 			case LOOP_TYPE_NUM:
 				break;
@@ -567,6 +586,7 @@ static int main_loop(void)
 			relay_timer();
 			ingress_sock_timer();
 			metrics_timer();
+			control_timer();
 			last_timer = loop_now_ms();
 		}
 	}
@@ -588,6 +608,8 @@ int main(int argc, char **argv)
 		return cmd_ca(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "suggest"))
 		return cmd_suggest(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "exec"))
+		return exec_client_main(argc, argv);
 
 	parse_options(argc, argv, &opts);
 	filter_allow_userns(opts.allow_userns);
@@ -665,18 +687,28 @@ int main(int argc, char **argv)
 	so.prog = &prog;
 	so.sigmask = &old_mask;
 	so.private_resolv = resolvconf_ready();
-	so.listen_fds = lfds;
-	so.n_listen_fds = opts.n_listen;
 	so.shim_path = setup_shim();
 	so.shim_socket = lookup_socket_name();
 	so.shim_udp_connect = opts.shim_udp_connect;
+	/* Before CMD runs: it must not take the path first.  The exec'd
+	 * processes get the same options, filter program and shim included. */
+	ret = control_init(opts.control, &so);
+	if (ret)
+		die("--control %s: %s", opts.control ? opts.control :
+			getenv("EGRESS_SUPERVISE_CONTROL"), strerror(-ret));
+	reaper_on_child(control_reaped);
+	/* CMD's alone: after control_init() took its copy */
+	so.listen_fds = lfds;
+	so.n_listen_fds = opts.n_listen;
 	ret = spawn_cmd(&so, &pid, &listener);
-	filter_free(&prog);
 	for (i = 0; i < opts.n_listen; i++)
 		close(lfds[i]);	/* CMD has them now */
 	free(lfds);
-	if (ret)
+	if (ret) {
+		control_exit();
+		filter_free(&prog);
 		return ret;
+	}
 	reaper_set_cmd(pid);
 	raise_nofile();
 	ingress_sock_set_owner(pid, opts.argv[0]);
@@ -686,6 +718,8 @@ int main(int argc, char **argv)
 		die("listening for notifications: %s", strerror(-ret));
 
 	ret = main_loop();
+	control_exit();
+	filter_free(&prog);
 	relay_shutdown();
 	metrics_exit();
 	resolvconf_restore();

@@ -386,39 +386,47 @@ int spawn_step(struct spawn_child *c)
 			c->listener = (int)syscall(SYS_pidfd_getfd, c->pidfd,
 						   m.val, 0);
 		if (c->listener < 0) {
-			log_warn("taking the listener from the child: %s",
+			snprintf(c->why, sizeof(c->why),
+				 "taking the listener from the child: %s",
 				 strerror(errno));
+			log_warn("%s", c->why);
 			ret = EXIT_SUPERVISOR;
 			goto fail;
 		}
 		if (c->private_resolv && m.resolv)
 			spawn_resolv_fallback(-m.resolv);
 		if (write(c->wr, "", 1) != 1) {
-			log_warn("lost contact with the child");
+			snprintf(c->why, sizeof(c->why),
+				 "lost contact with the child");
+			log_warn("%s", c->why);
 			ret = EXIT_SUPERVISOR;
 			goto fail;
 		}
 		return -EAGAIN;
 	}
 
-	if (n == 0 && c->listener >= 0) {
+	if (n == 0 && c->handed_over && c->pidfd >= 0) {
 		spawn_close(c);
 		return 0;	/* close-on-exec: exec succeeded */
 	}
 	if (n != sizeof(m)) {
-		log_warn("lost contact with the child");
+		snprintf(c->why, sizeof(c->why), "lost contact with the child");
 		ret = EXIT_SUPERVISOR;
 	} else if (m.type == SPAWN_MSG_EXEC) {
-		log_warn("%s: %s", c->argv0, strerror(m.val));
+		snprintf(c->why, sizeof(c->why), "%s: %s", c->argv0,
+			 strerror(m.val));
 		ret = m.val == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 	} else if (m.type == SPAWN_MSG_CWD) {
-		log_warn("%s: cannot change to its directory: %s", c->argv0,
+		snprintf(c->why, sizeof(c->why),
+			 "%s: cannot change to its directory: %s", c->argv0,
 			 strerror(m.val));
 		ret = EXIT_CANNOT_RUN;
 	} else {
-		log_warn("%s: %s", m.what, strerror(m.val));
+		snprintf(c->why, sizeof(c->why), "%s: %s", m.what,
+			 strerror(m.val));
 		ret = EXIT_SUPERVISOR;
 	}
+	log_warn("%s", c->why);
 fail:
 	if (c->listener >= 0)
 		close(c->listener);

@@ -46,6 +46,7 @@ struct spawn_opts {
  * @handed_over: the listener message was handled
  * @private_resolv: from the options, for the fallback
  * @argv0:	for messages
+ * @why:	what went wrong, when spawn_step() returned a status
  */
 struct spawn_child {
 	pid_t pid;
@@ -53,6 +54,7 @@ struct spawn_child {
 	bool handed_over;
 	bool private_resolv;
 	char argv0[64];
+	char why[192];
 };
 
 int spawn_cmd(const struct spawn_opts *o, pid_t *pid, int *listener);

@@ -182,6 +182,8 @@ static const char *verdict_human_reason(const char *reason)
 		return "only a quic rule allows it, and the server name of a "
 		       "connected UDP socket's QUIC cannot be checked (use "
 		       "unconnected sends, or a udp rule)";
+	if (!strcmp(reason, "supervisor_socket"))
+		return "the supervisor's exec channel";
 	return reason;
 }
 
@@ -513,6 +515,38 @@ void verdict_decide_unix(struct target *t, const char *event,
 	log_human("%s unix %s pid %d (%s): %s",
 		  pd.verdict == POLICY_VERDICT_AUDIT ? "AUDIT" : "DENY", name,
 		  t->pid, t->comm, verdict_human_reason(pd.reason));
+}
+
+/**
+ * verdict_deny_supervisor() - deny a unix destination that is ours
+ * @t:		who
+ * @event:	"connect" or "send"
+ * @name:	the socket's path
+ * @v:		result: denied, in every mode (not a policy decision: the
+ *		exec channel would start processes for whoever reaches it)
+ */
+void verdict_deny_supervisor(struct target *t, const char *event,
+			     const char *name, struct verdict *v)
+{
+	struct log_line l;
+
+	v->allow = false;
+	v->err = deny_errno_override ? deny_errno_override
+				     : policy_deny_errno(current);
+	v->dns_redirect = false;
+	log_begin(&l, event);
+	log_str(&l, "verdict", "deny");
+	log_int(&l, "pid", t->pid);
+	log_str(&l, "comm", t->comm);
+	log_str(&l, "proto", "unix");
+	log_str(&l, "dst", name);
+	log_str(&l, "rule", "supervisor");
+	log_str(&l, "reason", "supervisor_socket");
+	log_str(&l, "errno", util_errno_name(v->err));
+	log_end(&l);
+	metrics_decision("deny", "supervisor_socket", "unix", name, 0, NULL);
+	log_human("DENY unix %s pid %d (%s): %s", name, t->pid, t->comm,
+		  verdict_human_reason("supervisor_socket"));
 }
 
 /**

@@ -100,6 +100,7 @@ ES_INTEGRATION_TESTS = \
 	tests/integration/26-audit.sh \
 	tests/integration/27-metrics.sh \
 	tests/integration/28-suggest.sh \
+	tests/integration/29-exec.sh \
 	tests/integration/34-quic.sh \
 	tests/integration/35-intercept.sh \
 	tests/integration/40-ingress.sh \
