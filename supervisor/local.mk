@@ -44,6 +44,11 @@ egress_supervise_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
 egress_supervise_LDADD = supervisor/libsupervisor.a supervisor/libdns.a \
 	supervisor/libproto.a policy/libpolicy.a $(SECCOMP_LIBS) $(CAP_LIBS) \
 	$(CARES_LIBS) $(YAML_LIBS) $(OPENSSL_LIBS)
+if STATIC_BINARY
+# -no-pie after the -pie of ES_LDFLAGS: Debian's static libraries are not PIC.
+# --user NAME then needs the glibc NSS modules at run time; numbers do not.
+egress_supervise_LDFLAGS = $(AM_LDFLAGS) -static -no-pie
+endif
 include $(srcdir)/supervisor/dns.mk
 
 # Unit tests of the supervisor's pure parts

@@ -289,7 +289,13 @@ static void parse_options(int argc, char **argv, struct options *o)
 			usage(stdout);
 			exit(0);
 		case 'V':
-			printf("egress-supervise %s\n", PACKAGE_VERSION);
+			printf("egress-supervise %s\n"
+			       "License GPL-2.0-or-later: GNU GPL version 2 "
+			       "or later <https://gnu.org/licenses/gpl.html>\n"
+			       "This is free software: you are free to change "
+			       "and redistribute it.\n"
+			       "There is NO WARRANTY, to the extent permitted "
+			       "by law.\n", PACKAGE_VERSION);
 			exit(0);
 		default:
 			usage(stderr);
@@ -319,6 +325,13 @@ static int cmd_check(int argc, char **argv)
 {
 	struct policy *p;
 
+	if (argc == 3 && (!strcmp(argv[2], "-h") ||
+			  !strcmp(argv[2], "--help"))) {
+		printf("Usage: egress-supervise check FILE\n\n"
+		       "Print the normalized policy, or every error as "
+		       "FILE:LINE:COL: message.\n");
+		return 0;
+	}
 	if (argc != 3) {
 		fprintf(stderr, "Usage: egress-supervise check FILE\n");
 		return 2;
