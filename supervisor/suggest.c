@@ -923,7 +923,8 @@ int suggest_run(FILE *in, const struct suggest_opts *o, FILE *out,
 	}
 
 	/* unique, then wildcards, then sorted for printing */
-	qsort(ents.v, ents.n, ents.size, entry_cmp);
+	if (ents.n)
+		qsort(ents.v, ents.n, ents.size, entry_cmp);
 	e = ents.v;
 	for (i = 0, n = 0; i < ents.n; i++) {
 		if (n && !entry_cmp(&e[n - 1], &e[i])) {
@@ -934,7 +935,8 @@ int suggest_run(FILE *in, const struct suggest_opts *o, FILE *out,
 	}
 	ents.n = n;
 	sg_wildcards(&ents, o->min_wildcard);
-	qsort(ents.v, ents.n, ents.size, entry_cmp);
+	if (ents.n)
+		qsort(ents.v, ents.n, ents.size, entry_cmp);
 	/* a wildcard kept for several of its names: once is enough */
 	for (i = 0, n = 0; i < ents.n; i++) {
 		if (n && !entry_cmp(&e[n - 1], &e[i])) {
