@@ -98,3 +98,27 @@ tests_unit_check_suggest_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 tests_unit_check_suggest_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_suggest_LDADD = supervisor/libsupervisor.a policy/libpolicy.a \
 	$(YAML_LIBS) $(CHECK_LIBS)
+
+# Fuzz target of suggest (any log must give a policy that loads); replayed
+# over its seed corpus under `make check`, a libFuzzer binary with
+# CC=clang --enable-fuzz
+EXTRA_DIST += tests/fuzz/corpus/suggest
+check_PROGRAMS += tests/fuzz/fuzz_suggest_replay
+TESTS += tests/fuzz/fuzz_suggest_replay
+tests_fuzz_fuzz_suggest_replay_SOURCES = tests/fuzz/fuzz_suggest.c \
+	tests/fuzz/fuzz_main.c
+tests_fuzz_fuzz_suggest_replay_CPPFLAGS = $(SUPERVISOR_CPPFLAGS) \
+	-DFUZZ_CORPUS='"$(srcdir)/tests/fuzz/corpus/suggest"'
+tests_fuzz_fuzz_suggest_replay_LDADD = supervisor/libsupervisor.a \
+	policy/libpolicy.a $(YAML_LIBS)
+if FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_suggest
+tests_fuzz_fuzz_suggest_SOURCES = tests/fuzz/fuzz_suggest.c \
+	supervisor/suggest.c supervisor/util.c $(policy_libpolicy_a_SOURCES)
+tests_fuzz_fuzz_suggest_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+tests_fuzz_fuzz_suggest_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+tests_fuzz_fuzz_suggest_LDFLAGS = $(AM_LDFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+tests_fuzz_fuzz_suggest_LDADD = $(YAML_LIBS)
+endif

@@ -361,7 +361,8 @@ static int sg_parse(const char *line, size_t len, struct sg_rec *r)
 /* Lower-case a DNS name in place; false when it is not one we print */
 static bool sg_name_ok(char *s)
 {
-	size_t n = strlen(s), i;
+	size_t n = strlen(s), i, label = 0;
+	const char *last;
 
 	if (n && s[n - 1] == '.')
 		s[--n] = '\0';
@@ -372,9 +373,18 @@ static bool sg_name_ok(char *s)
 
 		if (!(isalnum(c) || c == '-' || c == '_' || c == '.'))
 			return false;
+		label = c == '.' ? 0 : label + 1;
+		if (label > 63)
+			return false;
+		/* as the policy wants labels: no '-' at either end */
+		if (c == '-' && (label == 1 || i + 1 == n || s[i + 1] == '.'))
+			return false;
 		s[i] = (char)c;
 	}
-	return true;
+	/* a numeric last label reads as an address (no TLD is numeric) */
+	last = strrchr(s, '.');
+	last = last ? last + 1 : s;
+	return strspn(last, "0123456789") != strlen(last);
 }
 
 /* Shared hosting suffixes: a subdomain of each belongs to a customer */
@@ -525,6 +535,18 @@ static void set_free(struct sg_set *set)
 	free(set->idx);
 }
 
+/* Printable ASCII only: a YAML comment must be UTF-8 and one line, and
+ * the log's strings (paths, reasons, command names) may be anything */
+static char *sg_printable(char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
+	return s;
+}
+
 static void __attribute__((format(printf, 2, 3)))
 sg_note(struct sg_state *st, const char *fmt, ...)
 {
@@ -534,7 +556,7 @@ sg_note(struct sg_state *st, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	set_add(&st->notes, buf);
+	set_add(&st->notes, sg_printable(buf));
 }
 
 static void sg_where(const struct sg_rec *r, char *buf, size_t size)
@@ -629,8 +651,8 @@ static void sg_record(struct sg_state *st, struct sg_rec *r,
 	if (inet_pton(AF_INET, r->dst, a) != 1 &&
 	    inet_pton(AF_INET6, r->dst, a) != 1)
 		return;
-	if (tr != SG_ICMP && (r->port < 0 || r->port > 65535))
-		return;
+	if (tr != SG_ICMP && (r->port < 1 || r->port > 65535))
+		return;	/* port 0 is no port a rule can name */
 
 	/* one entry per destination, however often it was reached */
 	snprintf(key, sizeof(key), "%d %lld %s", (int)tr,
@@ -804,7 +826,10 @@ static void sg_print(FILE *out, const struct suggest_opts *o,
 	char *const *dq = st->denied_q.items.v;
 	char *const *notes = st->notes.items.v;
 	size_t i, j, n_rules = 0, unused = 0;
+	char source[256];
 
+	snprintf(source, sizeof(source), "%s", o->source);
+	sg_printable(source);
 	fprintf(out,
 		"# A policy allowing what %s shows %s\n"
 		"# (egress-supervise suggest: %zu lines, %zu decisions, %zu "
@@ -814,7 +839,7 @@ static void sg_print(FILE *out, const struct suggest_opts *o,
 		"# Name rules need the DNS stub to reach a resolver "
 		"(dns.upstream, or resolv.conf).\n"
 		"version: 1\nmode: enforce\ndefault: deny\n",
-		o->source, o->all ? "reached" : "denied or audited", st->lines,
+		source, o->all ? "reached" : "denied or audited", st->lines,
 		st->decisions, st->selected, st->unreadable);
 	for (i = 0; i < ents->n; i++)
 		if (strcmp(e[i].dst, "*"))

@@ -277,6 +277,31 @@ START_TEST(test_suggest_robust_input)
 	hasnt("70000");
 	has("3 unreadable lines");
 
+	/* what the policy would refuse never reaches a rule (fuzzing) */
+	run(CONN("deny", "tcp", "198.51.100.40", 443, "default",
+		 NAMES("\"-x.example.com\""))
+	    CONN("deny", "tcp", "198.51.100.41", 443, "default",
+		 NAMES("\"x-.example.com\""))
+	    CONN("deny", "tcp", "198.51.100.42", 443, "default",
+		 NAMES("\"1.2.3.4\""))
+	    CONN("deny", "tcp", "198.51.100.43", 443, "default",
+		 NAMES("\"a.b.c.0\""))
+	    CONN("deny", "tcp", "198.51.100.44", 443, "default",
+		 NAMES("\"a1234567890123456789012345678901234567890123456789"
+		       "01234567890123.example.com\""))
+	    CONN("deny", "tcp", "198.51.100.45", 0, "default", "")
+	    "{\"event\":\"connect\",\"verdict\":\"deny\",\"proto\":"
+	    "\"unix\",\"dst\":\"/run/x\\u0001\\n- dst: \xff\xfe\","
+	    "\"reason\":\"engine_socket\"}\n",
+	    false, 3);
+	has("  - dst: \"198.51.100.40/32\"\n");
+	has("  - dst: \"198.51.100.41/32\"\n");
+	has("  - dst: \"198.51.100.42/32\"\n");
+	has("  - dst: \"198.51.100.43/32\"\n");
+	has("  - dst: \"198.51.100.44/32\"\n");
+	hasnt("198.51.100.45");
+	has("unix socket /run/x?" "?- dst: ?" "? was denied");
+
 	run("", false, 3);
 	ck_assert_int_eq(status, 1);	/* nothing to learn from */
 	has("rules: []\n");
