@@ -609,6 +609,7 @@ int main(int argc, char **argv)
 {
 	struct sock_fprog prog = { 0 };
 	struct spawn_opts so = { 0 };
+	struct rlimit nofile;
 	struct policy *p;
 	sigset_t old_mask;
 	int listener, ret, *lfds;
@@ -703,6 +704,8 @@ int main(int argc, char **argv)
 	so.shim_path = setup_shim();
 	so.shim_socket = lookup_socket_name();
 	so.shim_udp_connect = opts.shim_udp_connect;
+	if (!getrlimit(RLIMIT_NOFILE, &nofile))
+		so.nofile = &nofile;	/* before raise_nofile() */
 	/* Before CMD runs: it must not take the path first.  The exec'd
 	 * processes get the same options, filter program and shim included. */
 	ret = control_init(opts.control, &so);

@@ -245,6 +245,8 @@ spawn_child(const struct spawn_opts *o, int to_parent, int from_parent)
 	for (i = 0; i < ARRAY_SIZE(scrub); i++)
 		unsetenv(scrub[i]);
 	child_shim(o);
+	if (o->nofile && setrlimit(RLIMIT_NOFILE, o->nofile))
+		child_fail(to_parent, "setrlimit(RLIMIT_NOFILE)");
 
 	if (o->stdio) {
 		int hi[3];

@@ -5,6 +5,7 @@
 
 #include <linux/filter.h>
 #include <stdbool.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 /**
@@ -17,6 +18,8 @@
  * @prog:	the filter
  * @sigmask:	the signal mask to restore in the child
  * @private_resolv: give it the stub's resolv.conf
+ * @nofile:	its RLIMIT_NOFILE, or NULL for ours (the supervisor raises
+ *		its own once CMD runs; exec'd processes get CMD's)
  */
 struct spawn_opts {
 	char **argv;
@@ -34,6 +37,7 @@ struct spawn_opts {
 	const char *shim_path;		/* preload this shim, or NULL */
 	const char *shim_socket;	/* its lookup socket name */
 	bool shim_udp_connect;		/* --shim-udp-connect */
+	const struct rlimit *nofile;
 };
 
 /**

@@ -15,6 +15,9 @@ A=198.51.100.10
 D=198.51.100.20
 CTL=$T/ctl/control.sock
 mkdir -m 700 "$T/ctl"
+# a soft fd limit below the hard one: the supervisor raises its own (for
+# the relay); CMD and exec'd processes must keep this one
+ulimit -Sn 512
 
 cat >"$T/policy.yaml" <<-YAML
 	version: 1
@@ -70,6 +73,9 @@ ex caps sh -c 'grep CapBnd /proc/self/status'
 bnd=$(awk '{ print $2 }' "$T/caps.out")
 check "its bounding set lacks CAP_NET_RAW and CAP_SYS_ADMIN ($bnd)" \
 	test $(( 0x$bnd & (1 << 13 | 1 << 21) )) -eq 0
+
+ex nofile sh -c 'ulimit -Sn'
+expect_line nofile "^512$" "the exec'd process keeps CMD's fd limit (512), not the supervisor's"
 
 # --- status, stdio, environment, directory
 ex st sh -c 'exit 7'
