@@ -11,6 +11,9 @@
  *   first name the address was known by; its transport (tcp, udp, icmp)
  *   and port are kept as they were, never widened to a protocol;
  * - an address without names becomes a /32 or /128 rule, with a comment;
+ * - a TLS or QUIC server name, or an HTTP Host, that the relay or the QUIC
+ *   gate refused because no rule allows it becomes a rule of that protocol
+ *   (https for TLS on 443, else tls; quic; http) for that name and port;
  * - within one transport and port, at least min_wildcard (default 3)
  *   distinct names strictly below one registrable domain become
  *   "*.domain" (which never covers the apex).  The registrable domain is
@@ -22,7 +25,9 @@
  *   ever suggested at or above a public suffix;
  * - what a policy cannot or should not allow is listed in comments, not
  *   rules: deny-rule matches, special addresses, DNS over TLS, unix
- *   sockets, socket types, names resolved but never connected to.
+ *   sockets, socket types, names resolved but never connected to, and the
+ *   relay's other refusals (a missing or mismatched name, a path, a
+ *   method, a banner).
  *
  * Lines that are not JSON objects (human lines mixed in by 2>&1) are
  * skipped and counted.
@@ -45,15 +50,23 @@
 #define SG_NAMES	16
 #define SG_LINE_MAX	(64 * 1024)
 
-enum sg_transport { SG_TCP, SG_UDP, SG_ICMP, SG_TRANSPORT_NUM };
-static const char *const sg_transport_str[] = { "tcp", "udp", "icmp" };
+/* What a rule's proto will be: the transports for connects and sends, the
+ * inspected protocols for what the relay and the QUIC gate decided */
+enum sg_transport {
+	SG_TCP, SG_UDP, SG_ICMP, SG_HTTPS, SG_TLS, SG_HTTP, SG_QUIC,
+	SG_TRANSPORT_NUM
+};
+static const char *const sg_transport_str[] = {
+	"tcp", "udp", "icmp", "https", "tls", "http", "quic",
+};
 static_assert(ARRAY_SIZE(sg_transport_str) == SG_TRANSPORT_NUM,
 	      "sg_transport_str out of sync");
 
 /* One decision line, the fields we use */
 struct sg_rec {
 	char event[16], verdict[16], proto[16], reason[48], rule[SG_STR];
-	char dst[SG_STR], qname[SG_STR], path[SG_STR];
+	char dst[SG_STR], qname[SG_STR], path[SG_STR], sni[SG_STR];
+	char host[SG_STR];
 	char names[SG_NAMES][SG_STR];
 	size_t n_names;
 	long long port, family, type, protocol;
@@ -297,7 +310,7 @@ static int sg_parse(const char *line, size_t len, struct sg_rec *r)
 	} strs[] = {
 #define S(k) { #k, offsetof(struct sg_rec, k), sizeof(((struct sg_rec *)0)->k) }
 		S(event), S(verdict), S(proto), S(reason), S(rule), S(dst),
-		S(qname), S(path),
+		S(qname), S(path), S(sni), S(host),
 #undef S
 	};
 	struct jp p = { line, 0, len };
@@ -573,16 +586,93 @@ static void sg_where(const struct sg_rec *r, char *buf, size_t size)
 			 r->names[0]);
 }
 
+/* One destination to allow, however often it was reached */
+static void sg_conn_add(struct sg_state *st, struct sg_rec *r,
+			enum sg_transport tr)
+{
+	char key[SG_STR * (SG_NAMES + 1) + 32];
+	struct sg_conn *c;
+	size_t i;
+
+	snprintf(key, sizeof(key), "%d %lld %s", (int)tr,
+		 tr == SG_ICMP ? 0 : r->port, r->dst);
+	for (i = 0; i < r->n_names; i++)
+		snprintf(key + strlen(key), sizeof(key) - strlen(key), " %s",
+			 r->names[i]);
+	if (!set_add(&st->seen, key))
+		return;
+	c = vec_push(&st->conns);
+	if (!c)
+		die("out of memory");
+	c->dst = sg_strdup(r->dst);
+	c->tr = tr;
+	c->port = tr == SG_ICMP ? 0 : (unsigned int)r->port;
+	c->names = calloc(r->n_names ? r->n_names : 1, sizeof(char *));
+	if (!c->names)
+		die("out of memory");
+	for (i = 0; i < r->n_names; i++)
+		if (sg_name_ok(r->names[i]))
+			c->names[c->n_names++] = sg_strdup(r->names[i]);
+}
+
+/**
+ * sg_inspected() - a flow the relay or the QUIC gate decided
+ * @st:		state
+ * @r:		a "tls", "http", "quic", "ssh" or "ftp" event
+ *
+ * A name the policy did not allow (the TLS or QUIC server name, the HTTP
+ * Host) becomes a rule of that protocol for that name and port; every
+ * other refusal (no name, a name that is not the address's, a path, a
+ * method, a banner) is a note: the connect was allowed, the content was
+ * not, and no destination rule changes that.
+ */
+static void sg_inspected(struct sg_state *st, struct sg_rec *r)
+{
+	bool flagged = !strcmp(r->verdict, "deny") ||
+		       !strcmp(r->verdict, "audit");
+	const char *name = r->sni[0] ? r->sni : r->host;
+	char where[SG_STR * 2 + 64];
+	enum sg_transport tr;
+
+	if (!flagged)
+		return;
+	st->decisions++;
+	st->selected++;
+	snprintf(r->proto, sizeof(r->proto), "%s", r->event);
+	r->n_names = 0;
+	sg_where(r, where, sizeof(where));
+	if (name[0]) {
+		snprintf(r->names[0], sizeof(r->names[0]), "%s", name);
+		r->n_names = 1;
+	}
+	if (!strcmp(r->event, "tls") && !strcmp(r->reason, "sni_denied"))
+		tr = r->port == 443 ? SG_HTTPS : SG_TLS;
+	else if (!strcmp(r->event, "quic") &&
+		 !strcmp(r->reason, "quic_sni_denied"))
+		tr = SG_QUIC;
+	else if (!strcmp(r->event, "http") &&
+		 !strcmp(r->reason, "host_denied"))
+		tr = SG_HTTP;
+	else
+		tr = SG_TRANSPORT_NUM;
+	if (tr == SG_TRANSPORT_NUM || !r->n_names ||
+	    !sg_name_ok(r->names[0]) || r->port < 1 || r->port > 65535) {
+		sg_note(st, "%s %s%s%s was refused by the %s check (%s)",
+			r->event, where, name[0] ? " name " : "", name,
+			r->event, r->reason);
+		return;
+	}
+	sg_conn_add(st, r, tr);
+}
+
 static void sg_record(struct sg_state *st, struct sg_rec *r,
 		      const struct suggest_opts *o)
 {
 	bool flagged = !strcmp(r->verdict, "deny") ||
 		       !strcmp(r->verdict, "audit");
-	char where[SG_STR * 2 + 64], key[SG_STR * (SG_NAMES + 1) + 32];
-	struct sg_conn *c;
+	char where[SG_STR * 2 + 64];
 	enum sg_transport tr;
 	uint8_t a[16];
-	size_t i;
 
 	if (!strcmp(r->event, "dns")) {
 		if (!sg_name_ok(r->qname))
@@ -599,6 +689,12 @@ static void sg_record(struct sg_state *st, struct sg_rec *r,
 			sg_note(st, "socket(%lld, %lld, %lld) was denied (%s): "
 				    "no policy rule allows it",
 				r->family, r->type, r->protocol, r->reason);
+		return;
+	}
+	if (!strcmp(r->event, "tls") || !strcmp(r->event, "http") ||
+	    !strcmp(r->event, "quic") || !strcmp(r->event, "ssh") ||
+	    !strcmp(r->event, "ftp")) {
+		sg_inspected(st, r);
 		return;
 	}
 	if (strcmp(r->event, "connect") && strcmp(r->event, "send"))
@@ -654,26 +750,7 @@ static void sg_record(struct sg_state *st, struct sg_rec *r,
 	if (tr != SG_ICMP && (r->port < 1 || r->port > 65535))
 		return;	/* port 0 is no port a rule can name */
 
-	/* one entry per destination, however often it was reached */
-	snprintf(key, sizeof(key), "%d %lld %s", (int)tr,
-		 tr == SG_ICMP ? 0 : r->port, r->dst);
-	for (i = 0; i < r->n_names; i++)
-		snprintf(key + strlen(key), sizeof(key) - strlen(key), " %s",
-			 r->names[i]);
-	if (!set_add(&st->seen, key))
-		return;
-	c = vec_push(&st->conns);
-	if (!c)
-		die("out of memory");
-	c->dst = sg_strdup(r->dst);
-	c->tr = tr;
-	c->port = tr == SG_ICMP ? 0 : (unsigned int)r->port;
-	c->names = calloc(r->n_names ? r->n_names : 1, sizeof(char *));
-	if (!c->names)
-		die("out of memory");
-	for (i = 0; i < r->n_names; i++)
-		if (sg_name_ok(r->names[i]))
-			c->names[c->n_names++] = sg_strdup(r->names[i]);
+	sg_conn_add(st, r, tr);
 }
 
 /* ------------------------------------------------------------------ */

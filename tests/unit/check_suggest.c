@@ -251,6 +251,48 @@ START_TEST(test_suggest_not_suggested)
 }
 END_TEST
 
+START_TEST(test_suggest_inspected_flows)
+{
+	run("{\"ts\":\"x\",\"event\":\"tls\",\"verdict\":\"deny\","
+	    "\"pid\":1,\"comm\":\"c\",\"proto\":\"tls\",\"dst\":"
+	    "\"198.51.100.10\",\"port\":443,\"sni\":\"api.example.com\","
+	    "\"rule\":\"p.yaml:4\",\"reason\":\"sni_denied\"}\n"
+	    "{\"ts\":\"x\",\"event\":\"tls\",\"verdict\":\"audit\","
+	    "\"pid\":1,\"comm\":\"c\",\"proto\":\"tls\",\"dst\":"
+	    "\"198.51.100.10\",\"port\":8443,\"sni\":\"alt.example.com\","
+	    "\"rule\":\"default\",\"reason\":\"sni_denied\"}\n"
+	    "{\"ts\":\"x\",\"event\":\"quic\",\"verdict\":\"deny\","
+	    "\"pid\":1,\"comm\":\"c\",\"proto\":\"quic\",\"dst\":"
+	    "\"198.51.100.11\",\"port\":443,\"sni\":\"q.example.com\","
+	    "\"rule\":\"default\",\"reason\":\"quic_sni_denied\"}\n"
+	    "{\"ts\":\"x\",\"event\":\"http\",\"verdict\":\"deny\","
+	    "\"pid\":1,\"comm\":\"c\",\"dst\":\"198.51.100.12\","
+	    "\"port\":80,\"host\":\"h.example.com\",\"method\":\"GET\","
+	    "\"path\":\"/\",\"rule\":\"default\",\"reason\":"
+	    "\"host_denied\"}\n"
+	    "{\"ts\":\"x\",\"event\":\"http\",\"verdict\":\"deny\","
+	    "\"pid\":1,\"comm\":\"c\",\"dst\":\"198.51.100.12\","
+	    "\"port\":80,\"host\":\"h.example.com\",\"method\":\"POST\","
+	    "\"path\":\"/admin\",\"rule\":\"p.yaml:9\",\"reason\":"
+	    "\"path_rule\"}\n"
+	    "{\"ts\":\"x\",\"event\":\"tls\",\"verdict\":\"deny\","
+	    "\"pid\":1,\"comm\":\"c\",\"proto\":\"tls\",\"dst\":"
+	    "\"198.51.100.13\",\"port\":443,\"sni\":\"x.example.net\","
+	    "\"rule\":\"p.yaml:4\",\"reason\":\"sni_mismatch\"}\n",
+	    false, 3);
+	has("  - dst: \"api.example.com\"\n    proto: https\n"
+	    "    port: [443]\n");
+	has("  - dst: \"alt.example.com\"\n    proto: tls\n"
+	    "    port: [8443]\n");
+	has("  - dst: \"q.example.com\"\n    proto: quic\n    port: [443]\n");
+	has("  - dst: \"h.example.com\"\n    proto: http\n    port: [80]\n");
+	has("http 198.51.100.12:80/http name h.example.com was refused by "
+	    "the http check (path_rule)");
+	has("x.example.net was refused by the tls check (sni_mismatch)");
+	hasnt("- dst: \"x.example.net\"");
+}
+END_TEST
+
 START_TEST(test_suggest_robust_input)
 {
 	/* human lines, broken JSON, escapes, nested values, odd names */
@@ -320,6 +362,7 @@ int main(void)
 	tcase_add_test(tc, test_suggest_wildcards);
 	tcase_add_test(tc, test_suggest_public_suffixes);
 	tcase_add_test(tc, test_suggest_not_suggested);
+	tcase_add_test(tc, test_suggest_inspected_flows);
 	tcase_add_test(tc, test_suggest_robust_input);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
