@@ -69,6 +69,13 @@ file_like "$T/sup.err" "DENY tcp $D:22 pid [0-9]+ \(es-net\)" "with its human li
 ex filt sh -c 'grep Seccomp_filters /proc/self/status; cat /etc/resolv.conf'
 expect_line filt "^Seccomp_filters:[[:space:]]+[1-9]" "the exec'd process runs under a seccomp filter"
 expect_line filt "^nameserver 127\.0\.0\.53$" "and resolves through the stub"
+if [ -n "${EGRESS_SUPERVISE_SHIM:-}" ] && [ -r "$EGRESS_SUPERVISE_SHIM" ]; then
+	ex shim sh -c 'echo "preload=$LD_PRELOAD"; echo "sock=$EGRESS_SHIM_SOCKET"'
+	expect_line shim "^preload=$EGRESS_SUPERVISE_SHIM\$" "the exec'd process gets the shim like CMD"
+	expect_line shim "^sock=." "and its lookup socket"
+else
+	skip "the exec'd process gets the shim like CMD" "no shim built (EGRESS_SUPERVISE_SHIM)"
+fi
 ex caps sh -c 'grep CapBnd /proc/self/status'
 bnd=$(awk '{ print $2 }' "$T/caps.out")
 check "its bounding set lacks CAP_NET_RAW and CAP_SYS_ADMIN ($bnd)" \
