@@ -347,6 +347,16 @@ void policy_print(const struct policy *p, FILE *out);
 
 /* Accessors for the settings the supervisor applies */
 enum policy_mode policy_mode(const struct policy *p);
+
+/**
+ * policy_set_mode() - override the file's mode (--audit)
+ * @p:		a policy just returned by policy_load(), not yet in use
+ * @mode:	the mode to apply
+ *
+ * The only change a loaded policy ever sees, and only before it is shared:
+ * decisions made with it afterwards (connect, DNS, unix, HTTP) all follow.
+ */
+void policy_set_mode(struct policy *p, enum policy_mode mode);
 int policy_deny_errno(const struct policy *p);		/* e.g. EACCES */
 bool policy_allows_icmp(const struct policy *p);	/* any icmp/any rule */
 const char *policy_path(const struct policy *p);	/* NULL if none */

@@ -450,6 +450,12 @@ enum policy_mode policy_mode(const struct policy *p)
 	return p->mode;
 }
 
+void policy_set_mode(struct policy *p, enum policy_mode mode)
+{
+	if (mode < POLICY_MODE_NUM)
+		p->mode = mode;
+}
+
 int policy_deny_errno(const struct policy *p)
 {
 	return p->deny_errno;

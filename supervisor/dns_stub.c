@@ -13,7 +13,9 @@
  * rule could allow is answered here (NXDOMAIN with an SOA and an Extended
  * DNS Error "Blocked", or NODATA when a name below it is allowed) and never
  * leaves the container, whatever its type: no TXT tunnel through a denied
- * domain.  An allowed name is forwarded as it is to the upstream resolvers
+ * domain (in audit mode it is forwarded like an allowed one and logged with
+ * verdict "audit", so that the connects that follow are decided by name).
+ * An allowed name is forwarded as it is to the upstream resolvers
  * with c-ares (which retries over TCP when an answer is truncated), or
  * answered from a small cache of positive answers (dns_cache.c).  The
  * answer's A/AAAA records and SVCB/HTTPS address hints are recorded in the
@@ -46,6 +48,7 @@
 #include "dns_stub.h"
 #include "dns_table.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "util.h"
 #include "verdict.h"
@@ -85,10 +88,13 @@ struct dns_self {
  * @origin:	UDP or TCP
  * @from:	UDP: the client's address
  * @conn:	TCP: index of the connection, and its generation
+ * @audit:	audit mode forwarded a name the policy denies: the reason
+ *		to log with verdict "audit", else NULL
  */
 struct dns_inflight {
 	bool used;
 	uint32_t gen;
+	const char *audit;
 	struct dns_query q;
 	enum dns_origin origin;
 	struct sockaddr_storage from;
@@ -264,6 +270,7 @@ static void dns_log(const struct dns_query *q, const char *verdict,
 	log_str(&l, "qtype", dns_type_str(q->qtype, tbuf, sizeof(tbuf)));
 	log_str(&l, "rcode", dns_rcode_str(rcode));
 	log_str(&l, "reason", reason);
+	metrics_dns(verdict, dns_rcode_str(rcode), q->qname);
 	if (r && c) {
 		const char *names[DNS_LOG_ANSWERS];
 		size_t nn = MIN(c->nnames, DNS_LOG_ANSWERS);
@@ -440,7 +447,8 @@ static void dns_answer_cb(void *arg, int status, int timeouts, unsigned char *ab
 	if (status != ARES_SUCCESS || !abuf || alen < DNS_HDR_LEN ||
 	    (size_t)alen > sizeof(stub.buf)) {
 		len = dns_msg_build_servfail(&f->q, stub.buf, sizeof(stub.buf));
-		dns_log(&f->q, "allow", DNS_RCODE_SERVFAIL,
+		dns_log(&f->q, f->audit ? "audit" : "allow",
+			DNS_RCODE_SERVFAIL, f->audit ? f->audit :
 			ares_strerror(status), NULL, NULL);
 		goto send;
 	}
@@ -451,13 +459,15 @@ static void dns_answer_cb(void *arg, int status, int timeouts, unsigned char *ab
 	if (len < 0 || dns_msg_parse_response(stub.buf, (size_t)len, r) ||
 	    dns_msg_chain(r, c)) {
 		len = dns_msg_build_servfail(&f->q, stub.buf, sizeof(stub.buf));
-		dns_log(&f->q, "allow", DNS_RCODE_SERVFAIL,
+		dns_log(&f->q, f->audit ? "audit" : "allow",
+			DNS_RCODE_SERVFAIL, f->audit ? f->audit :
 			"malformed upstream answer", NULL, NULL);
 		goto send;
 	}
 
 	dns_learn(r, c, now);
-	dns_log(&f->q, "allow", r->rcode, "forwarded", r, c);
+	dns_log(&f->q, f->audit ? "audit" : "allow", r->rcode,
+		f->audit ? f->audit : "forwarded", r, c);
 	if (!r->rcode && !r->tc && c->naddrs)
 		dns_cache_put(stub.cache, &f->q, stub.buf, (size_t)len,
 			      dns_answer_ttl(r), now);
@@ -516,6 +526,7 @@ static void dns_query(const uint8_t *msg, size_t len, enum dns_origin origin,
 	static uint32_t gen_counter;
 	static struct dns_query q;
 	enum policy_name_verdict nv;
+	const char *audit = NULL;
 	struct dns_inflight *f = NULL;
 	uint8_t out[1024];
 	ssize_t n;
@@ -533,9 +544,12 @@ static void dns_query(const uint8_t *msg, size_t len, enum dns_origin origin,
 	}
 	if (ret) {
 		n = dns_msg_build_formerr(msg, len, out, sizeof(out));
+		metrics_dns("deny", dns_rcode_str(DNS_RCODE_FORMERR),
+			    "(malformed query)");
 		goto reply;
 	}
 	if (q.edns && q.edns_version) {
+		metrics_dns("deny", dns_rcode_str(DNS_RCODE_BADVERS), q.qname);
 		n = dns_msg_build_rcode(&q, DNS_RCODE_BADVERS, false, 0, -1,
 					NULL, out, sizeof(out));
 		goto reply;
@@ -551,7 +565,16 @@ static void dns_query(const uint8_t *msg, size_t len, enum dns_origin origin,
 	}
 
 	nv = policy_name_verdict(verdict_policy(), q.qname);
-	if (nv != POLICY_NAME_ALLOW) {
+	if (nv != POLICY_NAME_ALLOW &&
+	    policy_mode(verdict_policy()) == POLICY_MODE_AUDIT) {
+		/* Audit: forward it like an allowed name, so the program
+		 * goes on and its connects are decided (and logged) by
+		 * name; the answer is logged with verdict "audit" */
+		audit = nv == POLICY_NAME_DENY_NODATA ?
+				"only names below it are allowed" :
+				"no rule allows this name";
+		log_human("AUDIT dns %s (%s)", q.qname, audit);
+	} else if (nv != POLICY_NAME_ALLOW) {
 		enum dns_deny kind = dns_deny_kind(nv);
 
 		n = dns_msg_build_denial(&q, kind, DNS_NEG_TTL, NULL, out,
@@ -572,8 +595,8 @@ static void dns_query(const uint8_t *msg, size_t len, enum dns_origin origin,
 	if (n > 0 && !dns_msg_parse_response(stub.buf, (size_t)n, &stub.resp) &&
 	    !dns_msg_chain(&stub.resp, &stub.chain)) {
 		dns_learn(&stub.resp, &stub.chain, loop_now_ms());
-		dns_log(&q, "allow", stub.resp.rcode, "cached", &stub.resp,
-			&stub.chain);
+		dns_log(&q, audit ? "audit" : "allow", stub.resp.rcode,
+			audit ? audit : "cached", &stub.resp, &stub.chain);
 		if (origin == DNS_ORIGIN_UDP &&
 		    (size_t)n > dns_msg_udp_limit(&q))
 			n = dns_msg_truncate(stub.buf, (size_t)n,
@@ -598,6 +621,7 @@ static void dns_query(const uint8_t *msg, size_t len, enum dns_origin origin,
 	}
 	f->used = true;
 	f->gen = ++gen_counter & 0xffffffff;
+	f->audit = audit;
 	f->q = q;
 	f->origin = origin;
 	if (origin == DNS_ORIGIN_UDP) {
@@ -719,6 +743,12 @@ void dns_stub_handler(union loop_ref ref, uint32_t events)
 	case LOOP_PENDING:
 	case LOOP_SHIM_LISTEN:
 	case LOOP_SHIM:
+			break;
+	case LOOP_METRICS_LISTEN:
+	case LOOP_METRICS_CONN:
+	case LOOP_CONTROL_LISTEN:
+	case LOOP_CONTROL:
+	case LOOP_CONTROL_SPAWN:
 	case LOOP_TYPE_NUM:
 		break;
 	}

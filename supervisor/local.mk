@@ -26,7 +26,11 @@ supervisor_libsupervisor_a_SOURCES = \
 	supervisor/quic_gate.c supervisor/quic_gate.h \
 	supervisor/ca.c supervisor/ca.h \
 	supervisor/mitm.c supervisor/mitm.h \
-	supervisor/lookup.c supervisor/lookup.h
+	supervisor/lookup.c supervisor/lookup.h \
+	supervisor/metrics.c supervisor/metrics.h \
+	supervisor/suggest.c supervisor/suggest.h \
+	supervisor/control.c supervisor/control.h supervisor/control_proto.h \
+	supervisor/exec_client.c
 supervisor_libsupervisor_a_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
 supervisor_libsupervisor_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
 	$(CARES_CFLAGS) $(OPENSSL_CFLAGS)
@@ -40,6 +44,11 @@ egress_supervise_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
 egress_supervise_LDADD = supervisor/libsupervisor.a supervisor/libdns.a \
 	supervisor/libproto.a policy/libpolicy.a $(SECCOMP_LIBS) $(CAP_LIBS) \
 	$(CARES_LIBS) $(YAML_LIBS) $(OPENSSL_LIBS)
+if STATIC_BINARY
+# -no-pie after the -pie of ES_LDFLAGS: Debian's static libraries are not PIC.
+# --user NAME then needs the glibc NSS modules at run time; numbers do not.
+egress_supervise_LDFLAGS = $(AM_LDFLAGS) -static -no-pie
+endif
 include $(srcdir)/supervisor/dns.mk
 
 # Unit tests of the supervisor's pure parts
@@ -76,3 +85,40 @@ tests_unit_check_ca_LDADD = supervisor/libsupervisor.a $(OPENSSL_LIBS) \
 	$(CHECK_LIBS)
 include $(srcdir)/supervisor/proto.mk
 dist_man_MANS += supervisor/egress-supervise.1
+check_PROGRAMS += tests/unit/check_metrics
+TESTS += tests/unit/check_metrics
+tests_unit_check_metrics_SOURCES = tests/unit/check_metrics.c
+tests_unit_check_metrics_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+tests_unit_check_metrics_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_metrics_LDADD = supervisor/libsupervisor.a $(CHECK_LIBS)
+check_PROGRAMS += tests/unit/check_suggest
+TESTS += tests/unit/check_suggest
+tests_unit_check_suggest_SOURCES = tests/unit/check_suggest.c
+tests_unit_check_suggest_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+tests_unit_check_suggest_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_suggest_LDADD = supervisor/libsupervisor.a policy/libpolicy.a \
+	$(YAML_LIBS) $(CHECK_LIBS)
+
+# Fuzz target of suggest (any log must give a policy that loads); replayed
+# over its seed corpus under `make check`, a libFuzzer binary with
+# CC=clang --enable-fuzz
+EXTRA_DIST += tests/fuzz/corpus/suggest
+check_PROGRAMS += tests/fuzz/fuzz_suggest_replay
+TESTS += tests/fuzz/fuzz_suggest_replay
+tests_fuzz_fuzz_suggest_replay_SOURCES = tests/fuzz/fuzz_suggest.c \
+	tests/fuzz/fuzz_main.c
+tests_fuzz_fuzz_suggest_replay_CPPFLAGS = $(SUPERVISOR_CPPFLAGS) \
+	-DFUZZ_CORPUS='"$(srcdir)/tests/fuzz/corpus/suggest"'
+tests_fuzz_fuzz_suggest_replay_LDADD = supervisor/libsupervisor.a \
+	policy/libpolicy.a $(YAML_LIBS)
+if FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_suggest
+tests_fuzz_fuzz_suggest_SOURCES = tests/fuzz/fuzz_suggest.c \
+	supervisor/suggest.c supervisor/util.c $(policy_libpolicy_a_SOURCES)
+tests_fuzz_fuzz_suggest_CPPFLAGS = $(SUPERVISOR_CPPFLAGS)
+tests_fuzz_fuzz_suggest_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+tests_fuzz_fuzz_suggest_LDFLAGS = $(AM_LDFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+tests_fuzz_fuzz_suggest_LDADD = $(YAML_LIBS)
+endif

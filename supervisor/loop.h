@@ -20,6 +20,11 @@ enum loop_type {
 	LOOP_RELAY,		/* one side of a relayed flow */
 	LOOP_SHIM_LISTEN,	/* the shim's lookup listener */
 	LOOP_SHIM,		/* one shim's lookup connection */
+	LOOP_METRICS_LISTEN,	/* --metrics ADDR: the listener */
+	LOOP_METRICS_CONN,	/* one scraper's connection */
+	LOOP_CONTROL_LISTEN,	/* the exec channel's listener */
+	LOOP_CONTROL,		/* one exec client */
+	LOOP_CONTROL_SPAWN,	/* an exec'd child's spawn pipe */
 	LOOP_TYPE_NUM
 };
 

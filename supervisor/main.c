@@ -13,11 +13,13 @@
 
 #include "config.h"
 #include "ca.h"
+#include "control.h"
 #include "dns_stub.h"
 #include "filter.h"
 #include "ingress_sock.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "mitm.h"
 #include "lookup.h"
 #include "netcall.h"
@@ -28,6 +30,7 @@
 #include "relay.h"
 #include "resolvconf.h"
 #include "spawn.h"
+#include "suggest.h"
 #include "target.h"
 #include "util.h"
 #include "verdict.h"
@@ -52,10 +55,14 @@ struct options {
 	unsigned int relay_idle_s;
 	bool no_shim;
 	bool shim_udp_connect;
+	bool audit;
 	const char **dns_upstream;
 	size_t n_dns_upstream;
 	const char **listen;
 	size_t n_listen;
+	const char *metrics;
+	unsigned int metrics_interval;
+	const char *control;
 	char **argv;
 };
 
@@ -67,6 +74,8 @@ static void usage(FILE *f)
 "Usage: egress-supervise [OPTIONS] -- CMD [ARGS...]\n"
 "       egress-supervise check FILE\n"
 "       egress-supervise ca init|export [DIR]\n"
+"       egress-supervise suggest [--all] [--min-wildcard N] LOG\n"
+"       egress-supervise exec [--control PATH] [--] CMD [ARGS...]\n"
 "\n"
 "Run CMD with every connect and send decided by a domain policy.\n"
 "\n"
@@ -76,7 +85,16 @@ static void usage(FILE *f)
 "  --allow SPEC        allow DST[:PORTS][/PROTO]; DST is a name pattern, an\n"
 "                      IP or a CIDR (repeatable, adds to the policy's rules)\n"
 "  --deny-errno NAME   errno for denied calls (default: the policy's, EACCES)\n"
+"  --audit             deny nothing: log what the policy would deny with\n"
+"                      verdict audit (overrides the policy's mode)\n"
 "  --log PATH          JSON lines, one per decision ('-': stderr, default)\n"
+"  --metrics PATH|ADDR Prometheus text: a file rewritten atomically, or an\n"
+"                      IP:PORT to serve GET /metrics on (read-only)\n"
+"  --metrics-interval SECONDS  how often the file is rewritten (default 15)\n"
+"  --control PATH|none the socket 'egress-supervise exec' talks to\n"
+"                      (default: $EGRESS_SUPERVISE_CONTROL, else as root\n"
+"                      /run/egress-supervise/control.sock, else\n"
+"                      $XDG_RUNTIME_DIR/egress-supervise/control.sock)\n"
 "  --user UID[:GID]    run CMD as this user (numbers or names)\n"
 "  --dns-upstream ADDR DNS server the stub forwards allowed names to\n"
 "                      (repeatable; default: the policy's dns.upstream, else\n"
@@ -151,7 +169,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 	enum { OPT_POLICY = 256, OPT_ALLOW, OPT_DENY_ERRNO, OPT_LOG, OPT_USER,
 	       OPT_DUMP_FILTER, OPT_DNS_UPSTREAM, OPT_ALLOW_USERNS,
 	       OPT_RELAY_IDLE, OPT_LISTEN, OPT_NO_SHIM,
-	       OPT_SHIM_UDP_CONNECT };
+	       OPT_SHIM_UDP_CONNECT, OPT_AUDIT, OPT_METRICS,
+	       OPT_METRICS_INTERVAL, OPT_CONTROL };
 	static const struct option longopts[] = {
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
@@ -166,6 +185,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "listen", required_argument, NULL, OPT_LISTEN },
 		{ "no-shim", no_argument, NULL, OPT_NO_SHIM },
 		{ "shim-udp-connect", no_argument, NULL, OPT_SHIM_UDP_CONNECT },
+		{ "audit", no_argument, NULL, OPT_AUDIT },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "metrics-interval", required_argument, NULL,
+		  OPT_METRICS_INTERVAL },
+		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -216,6 +240,33 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case OPT_SHIM_UDP_CONNECT:
 			o->shim_udp_connect = true;
 			break;
+		case OPT_AUDIT:
+			o->audit = true;
+			break;
+		case OPT_METRICS:
+			if (!*optarg)
+				die("--metrics: empty (expected a file path "
+				    "or IP:PORT)");
+			o->metrics = optarg;
+			break;
+		case OPT_CONTROL:
+			if (!*optarg)
+				die("--control: empty (expected a socket path "
+				    "or none)");
+			o->control = optarg;
+			break;
+		case OPT_METRICS_INTERVAL: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || errno || !v || v > 86400)
+				die("--metrics-interval '%s': expected seconds "
+				    "from 1 to 86400", optarg);
+			o->metrics_interval = (unsigned int)v;
+			break;
+		}
 		case OPT_DNS_UPSTREAM:
 			o->dns_upstream[o->n_dns_upstream++] = optarg;
 			break;
@@ -238,7 +289,13 @@ static void parse_options(int argc, char **argv, struct options *o)
 			usage(stdout);
 			exit(0);
 		case 'V':
-			printf("egress-supervise %s\n", PACKAGE_VERSION);
+			printf("egress-supervise %s\n"
+			       "License GPL-2.0-or-later: GNU GPL version 2 "
+			       "or later <https://gnu.org/licenses/gpl.html>\n"
+			       "This is free software: you are free to change "
+			       "and redistribute it.\n"
+			       "There is NO WARRANTY, to the extent permitted "
+			       "by law.\n", PACKAGE_VERSION);
 			exit(0);
 		default:
 			usage(stderr);
@@ -268,6 +325,13 @@ static int cmd_check(int argc, char **argv)
 {
 	struct policy *p;
 
+	if (argc == 3 && (!strcmp(argv[2], "-h") ||
+			  !strcmp(argv[2], "--help"))) {
+		printf("Usage: egress-supervise check FILE\n\n"
+		       "Print the normalized policy, or every error as "
+		       "FILE:LINE:COL: message.\n");
+		return 0;
+	}
 	if (argc != 3) {
 		fprintf(stderr, "Usage: egress-supervise check FILE\n");
 		return 2;
@@ -280,6 +344,83 @@ static int cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/* The policy with the command line's overrides (--allow, --audit) */
+static struct policy *load_policy(void)
+{
+	struct policy *p;
+
+	p = policy_load(opts.policy_path, opts.allow, opts.n_allow, stderr);
+	if (p && opts.audit)
+		policy_set_mode(p, POLICY_MODE_AUDIT);
+	return p;
+}
+
+static void suggest_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: egress-supervise suggest [--all] [--min-wildcard N] [--log] LOG\n"
+"\n"
+"Print a minimal policy allowing what the decision log LOG ('-': standard\n"
+"input) shows denied or audited.\n"
+"\n"
+"  --all             also cover what the log shows allowed\n"
+"  --min-wildcard N  names below one domain (same proto and port) that\n"
+"                    become *.domain (default 3; 0: never)\n");
+}
+
+/* `egress-supervise suggest LOG`: a policy from a decision log */
+static int cmd_suggest(int argc, char **argv)
+{
+	struct suggest_opts o = { .min_wildcard = 3 };
+	const char *path = NULL;
+	FILE *in;
+	int i, ret;
+
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--all")) {
+			o.all = true;
+		} else if (!strcmp(argv[i], "--min-wildcard") && i + 1 < argc) {
+			char *end;
+			unsigned long v = strtoul(argv[++i], &end, 10);
+
+			if (!*argv[i] || *end || v > 1000) {
+				fprintf(stderr, "egress-supervise suggest: "
+					"--min-wildcard '%s': expected a "
+					"number from 0 to 1000\n", argv[i]);
+				return 2;
+			}
+			o.min_wildcard = (unsigned int)v;
+		} else if (!strcmp(argv[i], "--log") && i + 1 < argc && !path) {
+			path = argv[++i];
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
+			suggest_usage(stdout);
+			return 0;
+		} else if ((argv[i][0] != '-' || !strcmp(argv[i], "-")) &&
+			   !path) {
+			path = argv[i];
+		} else {
+			suggest_usage(stderr);
+			return 2;
+		}
+	}
+	if (!path) {
+		suggest_usage(stderr);
+		return 2;
+	}
+	in = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	if (!in) {
+		fprintf(stderr, "egress-supervise suggest: %s: %s\n", path,
+			strerror(errno));
+		return 1;
+	}
+	o.source = strcmp(path, "-") ? path : "standard input";
+	ret = suggest_run(in, &o, stdout, stderr);
+	if (in != stdin)
+		fclose(in);
+	return ret;
+}
+
 /* SIGHUP: read the policy again; keep the old one if the new is bad */
 static void reload_policy(void)
 {
@@ -289,7 +430,7 @@ static void reload_policy(void)
 		log_warn("SIGHUP: no policy file to reload");
 		return;
 	}
-	p = policy_load(opts.policy_path, opts.allow, opts.n_allow, stderr);
+	p = load_policy();
 	if (!p) {
 		log_warn("SIGHUP: %s has errors; keeping the current policy",
 			 opts.policy_path);
@@ -302,7 +443,8 @@ static void reload_policy(void)
 			 policy_has_ingress(p) ? "do not reach" : "still reach");
 	verdict_set_policy(p);
 	policy_free(old);
-	log_warn("SIGHUP: policy reloaded from %s", opts.policy_path);
+	log_warn("SIGHUP: policy reloaded from %s%s", opts.policy_path,
+		 policy_mode(p) == POLICY_MODE_AUDIT ? " (audit mode)" : "");
 }
 
 /*
@@ -412,12 +554,7 @@ static int main_loop(void)
 
 			switch ((enum loop_type)ref.type) {
 			case LOOP_NOTIFY:
-				if (evs[i].events & EPOLLHUP) {
-					/* no task uses the filter any more */
-					loop_del(ref.fd);
-					break;
-				}
-				notify_handler(evs[i].events);
+				notify_handler(ref, evs[i].events);
 				break;
 			case LOOP_SIGNAL:
 				reaper_handler();
@@ -439,6 +576,15 @@ static int main_loop(void)
 			case LOOP_SHIM:
 				lookup_handler(ref, evs[i].events);
 				break;
+			case LOOP_METRICS_LISTEN:
+			case LOOP_METRICS_CONN:
+				metrics_handler(ref, evs[i].events);
+				break;
+			case LOOP_CONTROL_LISTEN:
+			case LOOP_CONTROL:
+			case LOOP_CONTROL_SPAWN:
+				control_handler(ref, evs[i].events);
+				break;
 			case LOOP_NONE:
 			case LOOP_TYPE_NUM:
 				break;
@@ -452,6 +598,8 @@ static int main_loop(void)
 			notify_timer();
 			relay_timer();
 			ingress_sock_timer();
+			metrics_timer();
+			control_timer();
 			last_timer = loop_now_ms();
 		}
 	}
@@ -461,6 +609,7 @@ int main(int argc, char **argv)
 {
 	struct sock_fprog prog = { 0 };
 	struct spawn_opts so = { 0 };
+	struct rlimit nofile;
 	struct policy *p;
 	sigset_t old_mask;
 	int listener, ret, *lfds;
@@ -471,6 +620,10 @@ int main(int argc, char **argv)
 		return cmd_check(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "ca"))
 		return cmd_ca(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "suggest"))
+		return cmd_suggest(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "exec"))
+		return exec_client_main(argc, argv);
 
 	parse_options(argc, argv, &opts);
 	filter_allow_userns(opts.allow_userns);
@@ -486,7 +639,7 @@ int main(int argc, char **argv)
 		return filter_dump(stdout) ? EXIT_SUPERVISOR : 0;
 	}
 
-	p = policy_load(opts.policy_path, opts.allow, opts.n_allow, stderr);
+	p = load_policy();
 	if (!p)
 		return EXIT_SUPERVISOR;
 	verdict_set_policy(p);
@@ -498,6 +651,10 @@ int main(int argc, char **argv)
 	ret = log_open(opts.log_path);
 	if (ret)
 		die("--log %s: %s", opts.log_path, strerror(-ret));
+	if (policy_mode(p) == POLICY_MODE_AUDIT)
+		log_warn("audit mode%s: nothing is denied; what the policy "
+			 "would deny is logged with verdict audit",
+			 opts.audit ? " (--audit)" : "");
 
 	/* Nothing CMD runs may read or write our memory */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
@@ -517,6 +674,11 @@ int main(int argc, char **argv)
 	verdict_init();
 	reaper_on_hup(reload_policy);
 	setup_dns(p);
+	/* Before CMD runs: it must not take the port first */
+	ret = metrics_init(opts.metrics, opts.metrics_interval ?
+						 opts.metrics_interval : 15);
+	if (ret)
+		die("--metrics %s: %s", opts.metrics, strerror(-ret));
 
 	/* Socket activation: made and filtered before CMD exists */
 	lfds = calloc(opts.n_listen + 1, sizeof(*lfds));
@@ -539,18 +701,30 @@ int main(int argc, char **argv)
 	so.prog = &prog;
 	so.sigmask = &old_mask;
 	so.private_resolv = resolvconf_ready();
-	so.listen_fds = lfds;
-	so.n_listen_fds = opts.n_listen;
 	so.shim_path = setup_shim();
 	so.shim_socket = lookup_socket_name();
 	so.shim_udp_connect = opts.shim_udp_connect;
+	if (!getrlimit(RLIMIT_NOFILE, &nofile))
+		so.nofile = &nofile;	/* before raise_nofile() */
+	/* Before CMD runs: it must not take the path first.  The exec'd
+	 * processes get the same options, filter program and shim included. */
+	ret = control_init(opts.control, &so);
+	if (ret)
+		die("--control %s: %s", opts.control ? opts.control :
+			getenv("EGRESS_SUPERVISE_CONTROL"), strerror(-ret));
+	reaper_on_child(control_reaped);
+	/* CMD's alone: after control_init() took its copy */
+	so.listen_fds = lfds;
+	so.n_listen_fds = opts.n_listen;
 	ret = spawn_cmd(&so, &pid, &listener);
-	filter_free(&prog);
 	for (i = 0; i < opts.n_listen; i++)
 		close(lfds[i]);	/* CMD has them now */
 	free(lfds);
-	if (ret)
+	if (ret) {
+		control_exit();
+		filter_free(&prog);
 		return ret;
+	}
 	reaper_set_cmd(pid);
 	raise_nofile();
 	ingress_sock_set_owner(pid, opts.argv[0]);
@@ -560,7 +734,10 @@ int main(int argc, char **argv)
 		die("listening for notifications: %s", strerror(-ret));
 
 	ret = main_loop();
+	control_exit();
+	filter_free(&prog);
 	relay_shutdown();
+	metrics_exit();
 	resolvconf_restore();
 	return ret;
 }

@@ -42,6 +42,7 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 
+#include "control.h"
 #include "dns_stub.h"
 #include "ingress_sock.h"
 #include "log.h"
@@ -477,6 +478,11 @@ static int unix_enter(struct target *t, const char *event, struct sa_dest *d,
 	if (n < 0)
 		return -errno;
 	real[n] = '\0';
+	if (control_is_socket(u->pathfd)) {
+		/* the exec channel: never, whatever path led here */
+		verdict_deny_supervisor(t, event, real, &v);
+		return -v.err;
+	}
 	if (name[0] != '/' && getcwd(lit, sizeof(lit)))
 		snprintf(lit + strlen(lit), sizeof(lit) - strlen(lit), "/%s",
 			 name);

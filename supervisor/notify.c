@@ -19,7 +19,15 @@
  *   is sent is always what was decided.
  *
  * Slots are bounded, globally and per process; a slot whose notification is
- * no longer valid (the target died) is released by notify_timer().  With
+ * no longer valid (the target died) is released by notify_timer().
+ *
+ * There is one listener per filter installed: CMD's, and one for each
+ * process started by `egress-supervise exec` (control.c), all loaded with
+ * the same program.  Each is its own entry in the epoll set; the one whose
+ * notification is being handled is the current one (notify_fd), which
+ * notify_respond() and notify_valid() use, and each slot remembers its
+ * listener.  A listener that hangs up (no task uses its filter any more)
+ * is closed once no slot refers to it.  With
  * WAIT_KILLABLE_RECV the target cannot be interrupted by a non-fatal signal
  * while we hold its notification, so no call is ever performed twice.
  *
@@ -35,6 +43,7 @@
 #include <sys/syscall.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "netcall.h"
 #include "notify.h"
 #include "util.h"
@@ -57,13 +66,29 @@ enum pending_state {
 
 struct pending {
 	enum pending_state state;
+	unsigned int lidx;		/* its listener */
 	struct seccomp_notif req;
 	struct target *t;
 	int dupfd;
 	int saved_flags;
 };
 
-static int notify_fd = -1;
+#define NOTIFY_LISTENERS	64
+
+/**
+ * struct notify_listener - one seccomp listener
+ * @fd:		the listener, -1 when the slot is free
+ * @gone:	hung up: no task uses its filter any more
+ * @pending:	slots that will answer through it
+ */
+static struct notify_listener {
+	int fd;
+	bool gone;
+	unsigned int pending;
+} listeners[NOTIFY_LISTENERS];
+
+static int notify_fd = -1;		/* the current listener */
+static unsigned int notify_cur;		/* its index */
 static struct seccomp_notif *req_buf;
 static struct seccomp_notif_resp *resp_buf;
 static size_t resp_size;
@@ -79,8 +104,8 @@ static unsigned int pending_used;
 int notify_init(int listener)
 {
 	struct seccomp_notif_sizes sizes;
-	union loop_ref ref = { .type = LOOP_NOTIFY, .fd = listener };
 	size_t i;
+	int ret;
 
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes))
 		return -errno;
@@ -90,14 +115,63 @@ int notify_init(int listener)
 	if (!req_buf || !resp_buf)
 		return -ENOMEM;
 
+	for (i = 0; i < PENDING_MAX; i++)
+		pending[i].dupfd = -1;
+	for (i = 0; i < NOTIFY_LISTENERS; i++)
+		listeners[i].fd = -1;
+	ret = notify_add(listener);
+	return ret < 0 ? ret : 0;
+}
+
+/**
+ * notify_add() - handle the notifications of one more listener
+ * @listener:	a listener of a filter loaded with our program; ours on
+ *		success
+ *
+ * Return: its index, or -errno (-ENOSPC when NOTIFY_LISTENERS are in use)
+ */
+int notify_add(int listener)
+{
+	union loop_ref ref = { .type = LOOP_NOTIFY, .fd = listener };
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < NOTIFY_LISTENERS; i++)
+		if (listeners[i].fd < 0)
+			break;
+	if (i == NOTIFY_LISTENERS)
+		return -ENOSPC;
+
 	/* Linux 6.6: wake the target on the CPU that answered it */
 	ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
 	      SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	ref.idx = i;
+	ret = loop_add(listener, EPOLLIN, ref);
+	if (ret)
+		return ret;
+	listeners[i] = (struct notify_listener){ .fd = listener };
+	return (int)i;
+}
 
-	for (i = 0; i < PENDING_MAX; i++)
-		pending[i].dupfd = -1;
-	notify_fd = listener;
-	return loop_add(listener, EPOLLIN, ref);
+/* Make listener @i the one answers go to */
+static void notify_use(unsigned int i)
+{
+	notify_cur = i;
+	notify_fd = listeners[i].fd;
+}
+
+/* Close a hung-up listener once nothing will answer through it */
+static void listener_put(unsigned int i)
+{
+	struct notify_listener *l = &listeners[i];
+
+	if (!l->gone || l->pending || l->fd < 0)
+		return;
+	if (notify_fd == l->fd)
+		notify_fd = -1;	/* answers to it fail with EBADF */
+	close(l->fd);
+	l->fd = -1;
+	l->gone = false;
 }
 
 static int notify_send(void)
@@ -143,10 +217,23 @@ bool notify_valid(uint64_t id)
 	return !ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id);
 }
 
-void notify_handler(uint32_t events)
+void notify_handler(union loop_ref ref, uint32_t events)
 {
-	(void)events;
+	struct notify_listener *l;
 
+	if (ref.idx >= NOTIFY_LISTENERS)
+		return;
+	l = &listeners[ref.idx];
+	if (l->fd != ref.fd || l->gone)
+		return;
+	if (events & EPOLLHUP) {
+		/* no task uses the filter any more */
+		loop_del(l->fd);
+		l->gone = true;
+		listener_put(ref.idx);
+		return;
+	}
+	notify_use(ref.idx);
 	memset(req_buf, 0, sizeof(*req_buf));
 	if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_RECV, req_buf)) {
 		/* ENOENT: the target died before we got to it */
@@ -155,6 +242,7 @@ void notify_handler(uint32_t events)
 				 strerror(errno));
 		return;
 	}
+	metrics_notification();
 	netcall_dispatch(req_buf);
 }
 
@@ -195,10 +283,13 @@ static int pending_add(struct pending *p, enum pending_state state,
 		return ret;
 	}
 	p->state = state;
+	p->lidx = notify_cur;
+	listeners[notify_cur].pending++;
 	p->req = *req;
 	p->t = t;
 	p->dupfd = dupfd;
 	pending_used++;
+	metrics_in_flight(pending_used);
 	return 0;
 }
 
@@ -209,7 +300,10 @@ static void pending_release(struct pending *p)
 	p->dupfd = -1;
 	target_pending_put(p->t);
 	pending_used--;
+	metrics_in_flight(pending_used);
 	p->state = PENDING_FREE;
+	listeners[p->lidx].pending--;
+	listener_put(p->lidx);
 }
 
 /**
@@ -260,6 +354,7 @@ void notify_pending_handler(union loop_ref ref, uint32_t events)
 	if (p->state == PENDING_FREE || p->dupfd != ref.fd)
 		return;
 
+	notify_use(p->lidx);
 	if (p->state == PENDING_CONNECT) {
 		uint64_t id = p->req.id;
 
@@ -293,7 +388,10 @@ void notify_timer(void)
 	for (i = 0; i < PENDING_MAX; i++) {
 		struct pending *p = &pending[i];
 
-		if (p->state == PENDING_FREE || notify_valid(p->req.id))
+		if (p->state == PENDING_FREE)
+			continue;
+		notify_use(p->lidx);
+		if (notify_valid(p->req.id))
 			continue;
 		if (p->state == PENDING_CONNECT)
 			fcntl(p->dupfd, F_SETFL, p->saved_flags);

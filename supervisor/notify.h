@@ -11,7 +11,8 @@
 #include "target.h"
 
 int notify_init(int listener);
-void notify_handler(uint32_t events);
+int notify_add(int listener);
+void notify_handler(union loop_ref ref, uint32_t events);
 void notify_pending_handler(union loop_ref ref, uint32_t events);
 void notify_timer(void);
 

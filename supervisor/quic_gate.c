@@ -65,6 +65,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "loop.h"
 #include "policy.h"
 #include "privs.h"
@@ -554,6 +555,8 @@ static void qg_log(struct target *t, const struct quic_gate_msg *m,
 	if (verdict == POLICY_VERDICT_DENY)
 		log_str(&l, "errno", util_errno_name(err));
 	log_end(&l);
+	metrics_decision(policy_verdict_str[verdict], reason, "quic", dst,
+			 m->dst->port, hi && hi->has_sni ? hi->sni : NULL);
 	if (verdict == POLICY_VERDICT_ALLOW)
 		return;
 	log_human("%s quic %s%s%s:%u%s%s pid %d (%s): %s",

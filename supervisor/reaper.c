@@ -30,6 +30,7 @@ static pid_t cmd_pid;
 static bool cmd_exited;
 static int cmd_status;
 static void (*hup_cb)(void);
+static void (*child_cb)(pid_t pid, int wstatus);
 
 /**
  * reaper_init() - take signals into the loop, become a subreaper
@@ -72,14 +73,23 @@ void reaper_on_hup(void (*cb)(void))
 	hup_cb = cb;
 }
 
+/* Told of every reaped child but CMD (the exec'd ones, orphans) */
+void reaper_on_child(void (*cb)(pid_t pid, int wstatus))
+{
+	child_cb = cb;
+}
+
 static void reaper_reap(void)
 {
 	int status;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid != cmd_pid)
+		if (pid != cmd_pid) {
+			if (child_cb)
+				child_cb(pid, status);
 			continue;
+		}
 		cmd_exited = true;
 		if (WIFEXITED(status))
 			cmd_status = WEXITSTATUS(status);

@@ -12,5 +12,6 @@ void reaper_set_cmd(pid_t pid);
 void reaper_handler(void);
 bool reaper_done(int *status);
 void reaper_on_hup(void (*cb)(void));
+void reaper_on_child(void (*cb)(pid_t pid, int wstatus));
 
 #endif /* REAPER_H */

@@ -79,6 +79,7 @@
 #include "ftp_ctl.h"
 #include "http_req.h"
 #include "log.h"
+#include "metrics.h"
 #include "mitm.h"
 #include "notify.h"
 #include "policy.h"
@@ -972,6 +973,8 @@ static void flow_log_decision(struct relay_flow *f, const char *event,
 	log_str(&l, "rule", pd->rule ? pd->rule : "default");
 	log_str(&l, "reason", reason);
 	log_end(&l);
+	metrics_decision(verdict, reason, event, dst, f->dst.port,
+			 f->host[0] ? f->host : NULL);
 
 	snprintf(f->rule, sizeof(f->rule), "%s", pd->rule ? pd->rule : "default");
 	f->reason = reason;
@@ -1478,6 +1481,8 @@ static void http_log(struct relay_flow *f, const struct http_req *r,
 	if (f->tls && f->tls->u_failed)
 		log_str(&l, "tls_error", f->tls->err);
 	log_end(&l);
+	metrics_decision(policy_verdict_str[v], reason, "http", dst,
+			 f->dst.port, r->host[0] ? r->host : NULL);
 	snprintf(f->host, sizeof(f->host), "%s", r->host);
 	snprintf(f->rule, sizeof(f->rule), "%s", pd->rule ? pd->rule : "default");
 	f->reason = reason;

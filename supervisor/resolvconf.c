@@ -237,6 +237,10 @@ int resolvconf_rewrite(void)
 
 	if (!content)
 		return -ENOENT;
+	/* Once: a second backup would save our own file as the original
+	 * (every exec'd process whose private mount failed comes here) */
+	if (rewritten)
+		return 0;
 	ret = copy_file(RESOLVCONF_PATH, RESOLVCONF_BACKUP);
 	if (ret)
 		return ret;

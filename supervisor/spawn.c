@@ -11,14 +11,23 @@
  *
  * Child, in order: default signal mask; a private mount namespace with
  * the stub's resolv.conf (resolvconf.c; when that fails, the supervisor
- * rewrites the file before letting the child go on); capability bounding set without
- * CAP_NET_RAW, CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_SYS_ADMIN (and the same
- * out of the ambient, inheritable, permitted sets); no_new_privs;
- * dumpable (so that we may take the listener); filter; hand-over; --user;
- * environment scrubbed of socket activation; every fd above 2 close-on-exec;
- * our own --listen sockets as fd 3, 4, ... with LISTEN_FDS and LISTEN_PID;
- * exec.  Failures travel back as messages on the same pipe, exec failures
- * become 126/127.
+ * rewrites the file before letting the child go on); capability bounding
+ * set without CAP_NET_RAW, CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_SYS_ADMIN
+ * (and the same out of the ambient, inheritable, permitted sets);
+ * no_new_privs; dumpable (so that we may take the listener); filter;
+ * hand-over; --user; the given working directory and environment (exec);
+ * environment scrubbed of socket activation; the given stdin, stdout and
+ * stderr (exec); every fd above 2 close-on-exec; our own --listen sockets
+ * as fd 3, 4, ... with LISTEN_FDS and LISTEN_PID (CMD only); exec.
+ * Failures travel back as messages on the same pipe, exec failures become
+ * 126/127.
+ *
+ * CMD and every process started by `egress-supervise exec` go through the
+ * same code: spawn_start() forks, spawn_step() handles one message of the
+ * child.  CMD is started before the loop, waiting on the pipe
+ * (spawn_cmd()); an exec'd process is started from the loop, whose pipe
+ * is just another fd in the epoll set (control.c), so the loop never waits
+ * for a child.
  */
 
 #include <fcntl.h>
@@ -31,6 +40,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "../shim/shim_proto.h"
 #include "filter.h"
@@ -43,6 +53,7 @@ enum spawn_msg_type {
 	SPAWN_MSG_LISTENER,	/* val: fd number in the child */
 	SPAWN_MSG_SETUP,	/* val: errno of a failed setup step */
 	SPAWN_MSG_EXEC,		/* val: errno of execvp() */
+	SPAWN_MSG_CWD,		/* val: errno of chdir() */
 };
 
 struct spawn_msg {
@@ -223,10 +234,33 @@ spawn_child(const struct spawn_opts *o, int to_parent, int from_parent)
 		if (setresuid(o->uid, o->uid, o->uid))
 			child_fail(to_parent, "setresuid");
 	}
+	/* As the user CMD runs as: its permissions apply */
+	if (o->cwd && chdir(o->cwd)) {
+		child_send(to_parent, SPAWN_MSG_CWD, errno, 0, "");
+		_exit(EXIT_CANNOT_RUN);
+	}
 
+	if (o->envp)
+		environ = o->envp;
 	for (i = 0; i < ARRAY_SIZE(scrub); i++)
 		unsetenv(scrub[i]);
 	child_shim(o);
+	if (o->nofile && setrlimit(RLIMIT_NOFILE, o->nofile))
+		child_fail(to_parent, "setrlimit(RLIMIT_NOFILE)");
+
+	if (o->stdio) {
+		int hi[3];
+
+		/* above 2 first, so that no dup2() overwrites another's */
+		for (i = 0; i < 3; i++) {
+			hi[i] = fcntl(o->stdio[i], F_DUPFD_CLOEXEC, 3);
+			if (hi[i] < 0)
+				child_fail(to_parent, "duplicating stdio");
+		}
+		for (i = 0; i < 3; i++)
+			if (dup2(hi[i], (int)i) < 0)
+				child_fail(to_parent, "dup2 of stdio");
+	}
 
 	/* Nothing of ours, nor anything the runtime passed, reaches CMD */
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC))
@@ -258,30 +292,38 @@ static void spawn_resolv_fallback(int mount_err)
 }
 
 /**
- * spawn_cmd() - fork, filter and exec CMD
- * @o:		what to run and how
- * @pid:	CMD's pid
- * @listener:	the seccomp listener, ours
+ * spawn_start() - fork a child that will filter itself and exec
+ * @o:		what to run and how (used by the child only: the parent may
+ *		free what it points to once this returns)
+ * @c:		the child's handle, for spawn_step()
  *
- * Return: 0; or an exit status for the supervisor (125, 126, 127) after
- * printing why
+ * Return: 0, or an exit status for the supervisor (125) after saying why
  */
-int spawn_cmd(const struct spawn_opts *o, pid_t *pid, int *listener)
+int spawn_start(const struct spawn_opts *o, struct spawn_child *c)
 {
 	int to_parent[2], from_parent[2];
-	struct spawn_msg m;
-	int pidfd, ret = 0;
-	ssize_t n;
 	pid_t child;
 
-	if (pipe2(to_parent, O_CLOEXEC) || pipe2(from_parent, O_CLOEXEC)) {
+	memset(c, 0, sizeof(*c));
+	c->rd = c->wr = c->pidfd = c->listener = -1;
+	if (pipe2(to_parent, O_CLOEXEC)) {
 		log_warn("pipe: %s", strerror(errno));
+		return EXIT_SUPERVISOR;
+	}
+	if (pipe2(from_parent, O_CLOEXEC)) {
+		log_warn("pipe: %s", strerror(errno));
+		close(to_parent[0]);
+		close(to_parent[1]);
 		return EXIT_SUPERVISOR;
 	}
 
 	child = fork();
 	if (child < 0) {
 		log_warn("fork: %s", strerror(errno));
+		close(to_parent[0]);
+		close(to_parent[1]);
+		close(from_parent[0]);
+		close(from_parent[1]);
 		return EXIT_SUPERVISOR;
 	}
 	if (!child) {
@@ -291,48 +333,149 @@ int spawn_cmd(const struct spawn_opts *o, pid_t *pid, int *listener)
 	}
 	close(to_parent[1]);
 	close(from_parent[0]);
-	*pid = child;
-	*listener = -1;
+	c->pid = child;
+	c->rd = to_parent[0];
+	c->wr = from_parent[1];
+	c->private_resolv = o->private_resolv;
+	snprintf(c->argv0, sizeof(c->argv0), "%s", o->argv[0]);
+	c->pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	if (c->pidfd < 0)
+		log_warn("pidfd_open: %s", strerror(errno));
+	return 0;
+}
 
-	pidfd = (int)syscall(SYS_pidfd_open, child, 0);
-	n = read(to_parent[0], &m, sizeof(m));
-	if (n == sizeof(m) && m.type == SPAWN_MSG_LISTENER && pidfd >= 0) {
-		*listener = (int)syscall(SYS_pidfd_getfd, pidfd, m.val, 0);
-		if (*listener >= 0 && o->private_resolv && m.resolv)
-			spawn_resolv_fallback(-m.resolv);
-		if (*listener < 0)
-			log_warn("taking the listener from the child: %s",
+static void spawn_close(struct spawn_child *c)
+{
+	if (c->rd >= 0)
+		close(c->rd);
+	if (c->wr >= 0)
+		close(c->wr);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	c->rd = c->wr = c->pidfd = -1;
+}
+
+/**
+ * spawn_step() - handle what the child said (or that it said nothing)
+ * @c:		the child
+ *
+ * Reads one message from the child's pipe: the listener's number (then
+ * the listener is taken into @c->listener and the child may go on), a
+ * failure, or end of file, which means that exec succeeded.  With a
+ * non-blocking pipe, call it whenever the pipe is readable.
+ *
+ * On failure the listener is closed; the child, which exits at once, is
+ * left to the caller to reap.
+ *
+ * Return: -EAGAIN while the child is not done; 0 once it exec'd (the
+ * listener is in @c->listener, the caller owns it); else an exit status
+ * (125, 126, 127) after saying why
+ */
+int spawn_step(struct spawn_child *c)
+{
+	struct spawn_msg m;
+	int ret;
+	ssize_t n;
+
+	n = read(c->rd, &m, sizeof(m));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return -EAGAIN;
+
+	if (n == sizeof(m) && m.type == SPAWN_MSG_LISTENER && c->listener < 0 &&
+	    !c->handed_over) {
+		c->handed_over = true;
+		if (c->pidfd >= 0)
+			c->listener = (int)syscall(SYS_pidfd_getfd, c->pidfd,
+						   m.val, 0);
+		if (c->listener < 0) {
+			snprintf(c->why, sizeof(c->why),
+				 "taking the listener from the child: %s",
 				 strerror(errno));
-		else if (write(from_parent[1], "", 1) == 1)
-			n = read(to_parent[0], &m, sizeof(m));
+			log_warn("%s", c->why);
+			ret = EXIT_SUPERVISOR;
+			goto fail;
+		}
+		if (c->private_resolv && m.resolv)
+			spawn_resolv_fallback(-m.resolv);
+		if (write(c->wr, "", 1) != 1) {
+			snprintf(c->why, sizeof(c->why),
+				 "lost contact with the child");
+			log_warn("%s", c->why);
+			ret = EXIT_SUPERVISOR;
+			goto fail;
+		}
+		return -EAGAIN;
 	}
-	close(from_parent[1]);
-	if (pidfd >= 0)
-		close(pidfd);
 
-	if (*listener < 0) {
-		if (n == sizeof(m) && m.type == SPAWN_MSG_SETUP)
-			log_warn("%s: %s", m.what, strerror(m.val));
-		ret = EXIT_SUPERVISOR;
-	} else if (n == 0) {
-		ret = 0;	/* close-on-exec: exec succeeded */
-	} else if (n != sizeof(m)) {
-		log_warn("lost contact with the child");
+	if (n == 0 && c->handed_over && c->pidfd >= 0) {
+		spawn_close(c);
+		return 0;	/* close-on-exec: exec succeeded */
+	}
+	if (n != sizeof(m)) {
+		snprintf(c->why, sizeof(c->why), "lost contact with the child");
 		ret = EXIT_SUPERVISOR;
 	} else if (m.type == SPAWN_MSG_EXEC) {
-		log_warn("%s: %s", o->argv[0], strerror(m.val));
+		snprintf(c->why, sizeof(c->why), "%s: %s", c->argv0,
+			 strerror(m.val));
 		ret = m.val == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+	} else if (m.type == SPAWN_MSG_CWD) {
+		snprintf(c->why, sizeof(c->why),
+			 "%s: cannot change to its directory: %s", c->argv0,
+			 strerror(m.val));
+		ret = EXIT_CANNOT_RUN;
 	} else {
-		log_warn("%s: %s", m.what, strerror(m.val));
+		snprintf(c->why, sizeof(c->why), "%s: %s", m.what,
+			 strerror(m.val));
 		ret = EXIT_SUPERVISOR;
 	}
-	close(to_parent[0]);
-
-	if (ret) {
-		if (*listener >= 0)
-			close(*listener);
-		*listener = -1;
-		waitpid(child, NULL, 0);
-	}
+	log_warn("%s", c->why);
+fail:
+	if (c->listener >= 0)
+		close(c->listener);
+	c->listener = -1;
+	spawn_close(c);
 	return ret;
+}
+
+/**
+ * spawn_abort() - forget a child whose start was not finished
+ * @c:		the child (its pid is left to the reaper)
+ */
+void spawn_abort(struct spawn_child *c)
+{
+	if (c->listener >= 0)
+		close(c->listener);
+	c->listener = -1;
+	spawn_close(c);
+}
+
+/**
+ * spawn_cmd() - fork, filter and exec CMD, waiting for it
+ * @o:		what to run and how
+ * @pid:	CMD's pid
+ * @listener:	the seccomp listener, ours
+ *
+ * Before the loop runs: it may wait for the child.
+ *
+ * Return: 0; or an exit status for the supervisor (125, 126, 127) after
+ * printing why
+ */
+int spawn_cmd(const struct spawn_opts *o, pid_t *pid, int *listener)
+{
+	struct spawn_child c;
+	int ret;
+
+	*listener = -1;
+	ret = spawn_start(o, &c);
+	if (ret)
+		return ret;
+	*pid = c.pid;
+	while ((ret = spawn_step(&c)) == -EAGAIN)
+		;
+	if (ret) {
+		waitpid(c.pid, NULL, 0);
+		return ret;
+	}
+	*listener = c.listener;
+	return 0;
 }

@@ -8,8 +8,11 @@
  *   through the stub, so no name escapes the policy;
  * - loopback is allowed (the container's own services);
  * - policy_decide() speaks, with the names the stub learned for the
- *   address (all of them, CNAME chains included: a deny rule on any wins).  Every decision becomes one JSON line; every
- * denial also one human line on stderr.
+ *   address (all of them, CNAME chains included: a deny rule on any wins).
+ * In audit mode (the policy's, or --audit) every denial, the stub's own
+ * included, becomes an audit: performed, logged with verdict "audit".
+ * Every decision becomes one JSON line; every denial or audit also one
+ * human line on stderr.
  */
 
 #include <netinet/in.h>
@@ -21,6 +24,7 @@
 
 #include "dns_stub.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "util.h"
 #include "verdict.h"
@@ -178,6 +182,8 @@ static const char *verdict_human_reason(const char *reason)
 		return "only a quic rule allows it, and the server name of a "
 		       "connected UDP socket's QUIC cannot be checked (use "
 		       "unconnected sends, or a udp rule)";
+	if (!strcmp(reason, "supervisor_socket"))
+		return "the supervisor's exec channel";
 	return reason;
 }
 
@@ -394,6 +400,10 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 
 		policy_decide(current, &q, &pd);
 	}
+	/* The stub's own denials follow the mode too: audit breaks nothing */
+	if (pd.verdict == POLICY_VERDICT_DENY &&
+	    policy_mode(current) == POLICY_MODE_AUDIT)
+		pd.verdict = POLICY_VERDICT_AUDIT;
 
 	if (pd.verdict == POLICY_VERDICT_ALLOW && tr == POLICY_TRANSPORT_UDP &&
 	    pd.proto == POLICY_PROTO_QUIC) {
@@ -440,6 +450,8 @@ void verdict_decide(struct target *t, const char *event, int sock_type,
 	if (!v->allow)
 		log_str(&l, "errno", util_errno_name(v->err));
 	log_end(&l);
+	metrics_decision(verdict_s, pd.reason, policy_transport_str[tr], dst,
+			 d->port, n_names ? names[0] : NULL);
 
 	if (pd.verdict == POLICY_VERDICT_ALLOW)
 		return;
@@ -495,12 +507,46 @@ void verdict_decide_unix(struct target *t, const char *event,
 	if (!v->allow)
 		log_str(&l, "errno", util_errno_name(v->err));
 	log_end(&l);
+	metrics_decision(policy_verdict_str[pd.verdict], pd.reason, "unix",
+			 name, 0, NULL);
 
 	if (pd.verdict == POLICY_VERDICT_ALLOW)
 		return;
 	log_human("%s unix %s pid %d (%s): %s",
 		  pd.verdict == POLICY_VERDICT_AUDIT ? "AUDIT" : "DENY", name,
 		  t->pid, t->comm, verdict_human_reason(pd.reason));
+}
+
+/**
+ * verdict_deny_supervisor() - deny a unix destination that is ours
+ * @t:		who
+ * @event:	"connect" or "send"
+ * @name:	the socket's path
+ * @v:		result: denied, in every mode (not a policy decision: the
+ *		exec channel would start processes for whoever reaches it)
+ */
+void verdict_deny_supervisor(struct target *t, const char *event,
+			     const char *name, struct verdict *v)
+{
+	struct log_line l;
+
+	v->allow = false;
+	v->err = deny_errno_override ? deny_errno_override
+				     : policy_deny_errno(current);
+	v->dns_redirect = false;
+	log_begin(&l, event);
+	log_str(&l, "verdict", "deny");
+	log_int(&l, "pid", t->pid);
+	log_str(&l, "comm", t->comm);
+	log_str(&l, "proto", "unix");
+	log_str(&l, "dst", name);
+	log_str(&l, "rule", "supervisor");
+	log_str(&l, "reason", "supervisor_socket");
+	log_str(&l, "errno", util_errno_name(v->err));
+	log_end(&l);
+	metrics_decision("deny", "supervisor_socket", "unix", name, 0, NULL);
+	log_human("DENY unix %s pid %d (%s): %s", name, t->pid, t->comm,
+		  verdict_human_reason("supervisor_socket"));
 }
 
 /**
@@ -522,6 +568,15 @@ void verdict_log_socket(struct target *t, int family, int type, int proto,
 	if (!allow)
 		log_str(&l, "errno", util_errno_name(err));
 	log_end(&l);
+	if (!allow) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "socket(%d, %d, %d)", family,
+			 type, proto);
+		metrics_decision("deny", reason, "socket", what, 0, NULL);
+	} else {
+		metrics_decision("allow", reason, "socket", NULL, 0, NULL);
+	}
 	if (!allow)
 		log_human("DENY socket(%d, %d, %d) pid %d (%s): %s", family,
 			  type, proto, t->pid, t->comm, reason);

@@ -49,6 +49,8 @@ void verdict_decide_name_udp(const char *name, const struct sa_dest *d,
 			     struct policy_decision *pd);
 bool verdict_name_maps(const char *name, const struct sa_dest *d);
 const char *verdict_relay_reason(const char *reason);
+void verdict_deny_supervisor(struct target *t, const char *event,
+			     const char *name, struct verdict *v);
 void verdict_log_socket(struct target *t, int family, int type, int proto,
 			bool allow, int err, const char *reason);
 

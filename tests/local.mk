@@ -12,7 +12,8 @@ ES_HELPERS_PROGS = \
 	tests/helpers/es-naive-sup \
 	tests/helpers/es-quic \
 	tests/helpers/es-gai \
-	tests/helpers/es-shimsend
+	tests/helpers/es-shimsend \
+	tests/helpers/es-yaml
 check_PROGRAMS += $(ES_HELPERS_PROGS)
 
 # The helpers are tools of the tests, not code under test: in sanitizer
@@ -62,6 +63,10 @@ tests_helpers_es_gai_LDADD = -lpthread
 tests_helpers_es_shimsend_SOURCES = tests/helpers/es-shimsend.c
 tests_helpers_es_shimsend_CFLAGS = $(ES_HFLAGS_CC)
 tests_helpers_es_shimsend_LDFLAGS = $(ES_HFLAGS_LD)
+tests_helpers_es_yaml_SOURCES = tests/helpers/es-yaml.c
+tests_helpers_es_yaml_CFLAGS = $(ES_HFLAGS_CC) $(YAML_CFLAGS)
+tests_helpers_es_yaml_LDFLAGS = $(ES_HFLAGS_LD)
+tests_helpers_es_yaml_LDADD = $(YAML_LIBS)
 
 # The i386 helper has no libc (every call is an int $0x80), so it takes
 # none of the project's hardening or sanitizer flags.
@@ -122,6 +127,10 @@ ES_INTEGRATION_TESTS = \
 	tests/integration/23-faults.sh \
 	tests/integration/24-special.sh \
 	tests/integration/25-userns.sh \
+	tests/integration/26-audit.sh \
+	tests/integration/27-metrics.sh \
+	tests/integration/28-suggest.sh \
+	tests/integration/29-exec.sh \
 	tests/integration/30-relay-tls.sh \
 	tests/integration/31-relay-http.sh \
 	tests/integration/32-relay-ftp.sh \
@@ -129,7 +138,8 @@ ES_INTEGRATION_TESTS = \
 	tests/integration/34-quic.sh \
 	tests/integration/35-intercept.sh \
 	tests/integration/40-ingress.sh \
-	tests/integration/50-shim.sh
+	tests/integration/50-shim.sh \
+	tests/integration/45-contrib.sh
 TESTS += $(ES_INTEGRATION_TESTS)
 EXTRA_DIST += $(ES_INTEGRATION_TESTS) \
 	tests/integration/lib.sh \

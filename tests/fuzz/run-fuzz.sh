@@ -24,7 +24,8 @@ fi
 # target:corpus directory
 targets="fuzz_policy:policy/yaml fuzz_policy_spec:policy/spec
 	fuzz_dns_msg:dns fuzz_tls_hello:tls fuzz_quic_initial:quic
-	fuzz_http_req:http fuzz_ftp_ctl:ftp fuzz_ssh_banner:ssh"
+	fuzz_http_req:http fuzz_ftp_ctl:ftp fuzz_ssh_banner:ssh
+	fuzz_suggest:suggest"
 progs=""
 for t in $targets; do
 	progs="$progs tests/fuzz/${t%%:*}"

@@ -994,6 +994,28 @@ START_TEST(test_policy_audit_mode)
 }
 END_TEST
 
+START_TEST(test_policy_set_mode_audit)
+{
+	/* --audit: an enforcing file, switched after loading */
+	struct policy *p = load_ok("version: 1\nrules:\n"
+				   "  - dst: a.example.com\n");
+	struct policy_decision d;
+
+	ask(p, "203.0.113.1", 443, TCP, "c.example.com", &d);
+	ck_assert_int_eq(d.verdict, DENY);
+	policy_set_mode(p, POLICY_MODE_AUDIT);
+	ck_assert_int_eq(policy_mode(p), POLICY_MODE_AUDIT);
+	ask(p, "203.0.113.1", 443, TCP, "c.example.com", &d);
+	ck_assert_int_eq(d.verdict, AUDIT);
+	ck_assert_str_eq(d.reason, "default");
+	ask(p, "203.0.113.1", 443, TCP, "a.example.com", &d);
+	ck_assert_int_eq(d.verdict, ALLOW);
+	policy_set_mode(p, POLICY_MODE_NUM);	/* ignored */
+	ck_assert_int_eq(policy_mode(p), POLICY_MODE_AUDIT);
+	policy_free(p);
+}
+END_TEST
+
 START_TEST(test_policy_name_verdict)
 {
 	static const struct {
@@ -1696,6 +1718,7 @@ static Suite *policy_suite(void)
 	tcase_add_test(tc, test_policy_reasons);
 	tcase_add_test(tc, test_policy_special_addresses);
 	tcase_add_test(tc, test_policy_audit_mode);
+	tcase_add_test(tc, test_policy_set_mode_audit);
 	tcase_add_test(tc, test_policy_name_verdict);
 	tcase_add_test(tc, test_policy_name_verdict_default_allow);
 	tcase_add_test(tc, test_policy_spec_good);
