@@ -14,7 +14,18 @@
  * accepts a compression pointer only towards a strictly earlier offset than
  * the start of the label run that contains it, and never into the header.
  * Offsets therefore decrease at each jump, so a walk ends after at most
- * 255 label bytes and a bounded number of jumps whatever the input.
+ * 255 label bytes and a bounded number of jumps whatever the input.  What
+ * a pointer leads to must also end before the pointer itself: it is "a
+ * prior occurrence" of the name (RFC 1035 4.1.4), never bytes behind it,
+ * so a name never depends on bytes after its record, and cutting what
+ * follows the last record cannot change any name.
+ *
+ * A response is well formed when dns_msg_check() says so, and only then:
+ * dns_msg_parse_response() and dns_msg_strip_ech() both start with it, so
+ * they accept exactly the same messages (parsing may still refuse a name's
+ * bytes, -EINVAL, or a clear QR bit, -EPROTO; stripping may still refuse a
+ * message with ech it cannot rewrite safely, see dns_name_mark()), and a
+ * message the rewrite produced is well formed and parses as before.
  *
  * Rewriting (stripping ech from SVCB/HTTPS records) shrinks records in
  * place, which moves every byte behind them; compression pointers to moved
@@ -121,7 +132,8 @@ struct dns_name_out {
  * @len:	its length
  * @off:	where the name starts
  * @limit:	the name's own bytes (up to a pointer or the root label) must
- *		end at or before this offset, e.g. the end of an RDATA
+ *		end at or before this offset, e.g. the end of an RDATA; bytes
+ *		reached through a pointer must end before that pointer
  * @next:	set to the offset right after the name's own bytes
  * @out:	optional decoded forms, see &struct dns_name_out
  *
@@ -132,14 +144,13 @@ struct dns_name_out {
 static int dns_name_walk(const uint8_t *msg, size_t len, size_t off,
 			 size_t limit, size_t *next, struct dns_name_out *out)
 {
-	size_t pos = off, lowest = off, wire = 0, tlen = 0;
+	size_t pos = off, lowest = off, wire = 0, tlen = 0, end;
 	bool jumped = false, bad_char = false;
 
-	if (limit > len)
-		limit = len;
+	/* @end: where the bytes being walked must stop (see the header) */
+	end = limit > len ? len : limit;
 
 	for (;;) {
-		size_t end = jumped ? len : limit;
 		uint8_t l;
 
 		if (pos >= end)
@@ -157,6 +168,8 @@ static int dns_name_walk(const uint8_t *msg, size_t len, size_t off,
 			if (!jumped)
 				*next = pos + 2;
 			jumped = true;
+			/* the rest of the name lies wholly before the pointer */
+			end = pos;
 			lowest = target;
 			pos = target;
 			continue;
@@ -502,6 +515,202 @@ static int dns_svcb_params(const uint8_t *msg, size_t p, size_t end,
 	return 0;
 }
 
+/*
+ * Where RDATA of the types allowed to be compressed holds names: @prefix
+ * bytes, @names names, then @suffix bytes, exactly.  RFC 1035 3.3 types,
+ * plus the older ones RFC 3597 4 lists as possibly compressed on receipt.
+ */
+static const struct {
+	uint16_t type;
+	uint8_t prefix;
+	uint8_t names;
+	uint8_t suffix;
+} dns_rdata_names[] = {
+	{ 2, 0, 1, 0 },		/* NS */
+	{ 3, 0, 1, 0 },		/* MD */
+	{ 4, 0, 1, 0 },		/* MF */
+	{ 5, 0, 1, 0 },		/* CNAME */
+	{ 6, 0, 2, 20 },	/* SOA */
+	{ 7, 0, 1, 0 },		/* MB */
+	{ 8, 0, 1, 0 },		/* MG */
+	{ 9, 0, 1, 0 },		/* MR */
+	{ 12, 0, 1, 0 },	/* PTR */
+	{ 14, 0, 2, 0 },	/* MINFO */
+	{ 15, 2, 1, 0 },	/* MX */
+	{ 17, 0, 2, 0 },	/* RP */
+	{ 18, 2, 1, 0 },	/* AFSDB */
+	{ 21, 2, 1, 0 },	/* RT */
+	{ 26, 2, 2, 0 },	/* PX */
+	{ 33, 6, 1, 0 },	/* SRV */
+	{ 36, 2, 1, 0 },	/* KX */
+	{ 39, 0, 1, 0 },	/* DNAME */
+};
+
+/**
+ * dns_rdata_layout() - find the name layout of a type
+ * @type:	record type
+ *
+ * Return: index in dns_rdata_names, or -1 if its RDATA holds no
+ * (compressible) names
+ */
+static int dns_rdata_layout(uint16_t type)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dns_rdata_names); i++)
+		if (dns_rdata_names[i].type == type)
+			return (int)i;
+	return -1;
+}
+
+/**
+ * dns_name_mark() - walk a name, note its labels, check its pointer
+ * @msg:	message
+ * @len:	its length
+ * @off:	name start
+ * @limit:	end of the name's own bytes
+ * @next:	set to the offset after the name's own bytes
+ * @bits:	one bit per message offset: label starts of names seen so
+ *		far, or NULL to skip this check
+ *
+ * A rewrite can only move a pointer it knows about.  Requiring every
+ * pointer to land on a label of an earlier name the rewrite also walks
+ * ("a prior occurrence of the same name", RFC 1035 4.1.4) means every
+ * later hop of the chain sits in such a name and is moved too; a pointer
+ * into opaque RDATA, whose bytes might hold a pointer of their own, is
+ * refused.
+ *
+ * Return: 0 or -EBADMSG
+ */
+static int dns_name_mark(const uint8_t *msg, size_t len, size_t off,
+			 size_t limit, size_t *next, uint8_t *bits)
+{
+	size_t p = off;
+
+	if (dns_name_walk(msg, len, off, limit, next, NULL))
+		return -EBADMSG;
+	if (!bits)
+		return 0;
+	for (;;) {
+		uint8_t l = msg[p];
+
+		if ((l & 0xc0) == 0xc0) {
+			size_t target = (size_t)(l & 0x3f) << 8 | msg[p + 1];
+
+			if (!(bits[target >> 3] & (1U << (target & 7))))
+				return -EBADMSG;
+			return 0;
+		}
+		bits[p >> 3] |= (uint8_t)(1U << (p & 7));
+		if (!l)
+			return 0;
+		p += 1 + (size_t)l;
+	}
+}
+
+/**
+ * dns_msg_check() - validate a whole response and count ech SvcParams
+ * @msg:	message
+ * @len:	length
+ * @end:	set to the end of the last record
+ * @bits:	NULL, or a cleared bitmap of (@len + 7) / 8 bytes: then every
+ *		compression pointer must land on a label start of an earlier
+ *		name in a place dns_msg_strip_ech() rewrites
+ *
+ * This is what "well formed" means for a response, for the parser and for
+ * the rewriters alike: at most one question; every record framed within
+ * the message; every name well formed (see dns_name_walk()), also the
+ * names inside the RDATA of the types in dns_rdata_names, which must tile
+ * it exactly; A and AAAA RDATA of 4 and 16 bytes; SVCB/HTTPS RDATA a
+ * priority, a target name and ordered, well-formed SvcParams; at most one
+ * OPT RR, in the additional section, with a root owner and whole options.
+ * Bytes after the last record are not part of the message.
+ *
+ * Return: number of SVCB/HTTPS records with ech, or -EBADMSG
+ */
+static int dns_msg_check(const uint8_t *msg, size_t len, size_t *end,
+			 uint8_t *bits)
+{
+	struct dns_rr_pos opt = { 0 };
+	unsigned int qd, nonadd, total, i;
+	size_t off = DNS_HDR_LEN, p;
+	int ret, ech = 0;
+
+	if (len < DNS_HDR_LEN || len > DNS_MSG_MAX)
+		return -EBADMSG;
+	qd = rd16(msg + 4);
+	if (qd > 1)
+		return -EBADMSG;
+	nonadd = (unsigned int)rd16(msg + 6) + rd16(msg + 8);
+	total = nonadd + rd16(msg + 10);
+	for (i = 0; i < qd; i++) {
+		ret = dns_name_mark(msg, len, off, len, &off, bits);
+		if (ret)
+			return -EBADMSG;
+		if (off + 4 > len)
+			return -EBADMSG;
+		off += 4;
+	}
+	for (i = 0; i < total; i++) {
+		struct dns_rr_pos pos;
+		struct dns_rr rr = { 0 };
+		int lay;
+
+		if (dns_name_mark(msg, len, off, len, &p, bits))
+			return -EBADMSG;
+		ret = dns_rr_walk(msg, len, off, &pos, NULL);
+		if (ret)
+			return -EBADMSG;
+		off = pos.next;
+		switch (pos.type) {
+		case DNS_TYPE_OPT:
+			/* RFC 6891 6.1.1: one, in the additional section */
+			if (i < nonadd || opt.type == DNS_TYPE_OPT ||
+			    dns_opt_check(msg, &pos))
+				return -EBADMSG;
+			opt = pos;
+			continue;
+		case DNS_TYPE_A:
+			if (pos.rdlen != 4)
+				return -EBADMSG;
+			continue;
+		case DNS_TYPE_AAAA:
+			if (pos.rdlen != 16)
+				return -EBADMSG;
+			continue;
+		case DNS_TYPE_SVCB:
+		case DNS_TYPE_HTTPS:
+			if (pos.rdlen < 3)
+				return -EBADMSG;
+			if (dns_name_mark(msg, len, pos.rdata + 2, pos.next, &p,
+					  bits))
+				return -EBADMSG;
+			if (dns_svcb_params(msg, p, pos.next, NULL, &rr))
+				return -EBADMSG;
+			ech += rr.has_ech;
+			continue;
+		default:
+			break;
+		}
+		lay = dns_rdata_layout(pos.type);
+		if (lay >= 0) {
+			unsigned int j;
+
+			p = pos.rdata + dns_rdata_names[lay].prefix;
+			if (p > pos.next)
+				return -EBADMSG;
+			for (j = 0; j < dns_rdata_names[lay].names; j++)
+				if (dns_name_mark(msg, len, p, pos.next, &p,
+						  bits))
+					return -EBADMSG;
+			if (p + dns_rdata_names[lay].suffix != pos.next)
+				return -EBADMSG;
+		}
+	}
+	*end = off;
+	return ech;
+}
+
 /**
  * dns_answer_rr() - parse one answer record into @r
  * @msg:	message
@@ -604,16 +813,16 @@ static int dns_answer_rr(const uint8_t *msg, size_t len, size_t *off,
  * @len:	length
  * @r:		filled in (see &struct dns_response for what is kept)
  *
- * Return: 0; -EBADMSG if malformed anywhere (the stub should answer
- * SERVFAIL); -EINVAL if a question or answer name has a byte we refuse;
- * -EPROTO if the QR bit is clear
+ * Return: 0; -EBADMSG if dns_msg_check() finds it malformed (the stub
+ * should answer SERVFAIL); -EINVAL if a question or answer name has a
+ * byte we refuse; -EPROTO if the QR bit is clear
  */
 int dns_msg_parse_response(const uint8_t *msg, size_t len,
 			   struct dns_response *r)
 {
 	struct dns_rr_pos opt = { 0 };
 	unsigned int qd, ns, ar, i;
-	size_t off = DNS_HDR_LEN;
+	size_t off = DNS_HDR_LEN, end;
 	int ret;
 
 	r->nrr = r->nnames = r->naddrs = r->dropped = 0;
@@ -622,8 +831,11 @@ int dns_msg_parse_response(const uint8_t *msg, size_t len,
 	r->edns = false;
 	r->edns_udp_size = 0;
 
-	if (len < DNS_HDR_LEN)
-		return -EBADMSG;
+	/* The one definition of well formed, shared with the rewriters;
+	 * the checks below repeat parts of it only to stay safe alone */
+	ret = dns_msg_check(msg, len, &end, NULL);
+	if (ret < 0)
+		return ret;
 	r->id = rd16(msg);
 	r->flags = rd16(msg + 2);
 	r->rcode = DNS_RCODE(r->flags);
@@ -997,54 +1209,6 @@ int dns_msg_set_id(uint8_t *msg, size_t len, uint16_t id)
 	return 0;
 }
 
-/*
- * Where RDATA of the types allowed to be compressed holds names: @prefix
- * bytes, @names names, then @suffix bytes, exactly.  RFC 1035 3.3 types,
- * plus the older ones RFC 3597 4 lists as possibly compressed on receipt.
- */
-static const struct {
-	uint16_t type;
-	uint8_t prefix;
-	uint8_t names;
-	uint8_t suffix;
-} dns_rdata_names[] = {
-	{ 2, 0, 1, 0 },		/* NS */
-	{ 3, 0, 1, 0 },		/* MD */
-	{ 4, 0, 1, 0 },		/* MF */
-	{ 5, 0, 1, 0 },		/* CNAME */
-	{ 6, 0, 2, 20 },	/* SOA */
-	{ 7, 0, 1, 0 },		/* MB */
-	{ 8, 0, 1, 0 },		/* MG */
-	{ 9, 0, 1, 0 },		/* MR */
-	{ 12, 0, 1, 0 },	/* PTR */
-	{ 14, 0, 2, 0 },	/* MINFO */
-	{ 15, 2, 1, 0 },	/* MX */
-	{ 17, 0, 2, 0 },	/* RP */
-	{ 18, 2, 1, 0 },	/* AFSDB */
-	{ 21, 2, 1, 0 },	/* RT */
-	{ 26, 2, 2, 0 },	/* PX */
-	{ 33, 6, 1, 0 },	/* SRV */
-	{ 36, 2, 1, 0 },	/* KX */
-	{ 39, 0, 1, 0 },	/* DNAME */
-};
-
-/**
- * dns_rdata_layout() - find the name layout of a type
- * @type:	record type
- *
- * Return: index in dns_rdata_names, or -1 if its RDATA holds no
- * (compressible) names
- */
-static int dns_rdata_layout(uint16_t type)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(dns_rdata_names); i++)
-		if (dns_rdata_names[i].type == type)
-			return (int)i;
-	return -1;
-}
-
 /**
  * struct dns_strip - state of one rewrite
  * @msg:	the message, rewritten in place
@@ -1215,129 +1379,6 @@ static int dns_strip_rr(struct dns_strip *s)
 }
 
 /**
- * dns_name_mark() - walk a name, note its labels, check its pointer
- * @msg:	message
- * @len:	its length
- * @off:	name start
- * @limit:	end of the name's own bytes
- * @next:	set to the offset after the name's own bytes
- * @bits:	one bit per message offset: label starts of names seen so
- *		far, or NULL to skip this check
- *
- * A rewrite can only move a pointer it knows about.  Requiring every
- * pointer to land on a label of an earlier name the rewrite also walks
- * ("a prior occurrence of the same name", RFC 1035 4.1.4) means every
- * later hop of the chain sits in such a name and is moved too; a pointer
- * into opaque RDATA, whose bytes might hold a pointer of their own, is
- * refused.
- *
- * Return: 0 or -EBADMSG
- */
-static int dns_name_mark(const uint8_t *msg, size_t len, size_t off,
-			 size_t limit, size_t *next, uint8_t *bits)
-{
-	size_t p = off;
-
-	if (dns_name_walk(msg, len, off, limit, next, NULL))
-		return -EBADMSG;
-	if (!bits)
-		return 0;
-	for (;;) {
-		uint8_t l = msg[p];
-
-		if ((l & 0xc0) == 0xc0) {
-			size_t target = (size_t)(l & 0x3f) << 8 | msg[p + 1];
-
-			if (!(bits[target >> 3] & (1U << (target & 7))))
-				return -EBADMSG;
-			return 0;
-		}
-		bits[p >> 3] |= (uint8_t)(1U << (p & 7));
-		if (!l)
-			return 0;
-		p += 1 + (size_t)l;
-	}
-}
-
-/**
- * dns_msg_check() - validate a whole message and count ech SvcParams
- * @msg:	message
- * @len:	length
- * @end:	set to the end of the last record
- * @bits:	NULL, or a cleared bitmap of (@len + 7) / 8 bytes: then every
- *		compression pointer must land on a label start of an earlier
- *		name in a place dns_msg_strip_ech() rewrites
- *
- * Return: number of SVCB/HTTPS records with ech, or -EBADMSG
- */
-static int dns_msg_check(const uint8_t *msg, size_t len, size_t *end,
-			 uint8_t *bits)
-{
-	struct dns_rr_pos opt = { 0 };
-	unsigned int qd, total, i;
-	size_t off = DNS_HDR_LEN, p;
-	int ret, ech = 0;
-
-	if (len < DNS_HDR_LEN)
-		return -EBADMSG;
-	qd = rd16(msg + 4);
-	total = (unsigned int)rd16(msg + 6) + rd16(msg + 8) + rd16(msg + 10);
-	for (i = 0; i < qd; i++) {
-		ret = dns_name_mark(msg, len, off, len, &off, bits);
-		if (ret)
-			return -EBADMSG;
-		if (off + 4 > len)
-			return -EBADMSG;
-		off += 4;
-	}
-	for (i = 0; i < total; i++) {
-		struct dns_rr_pos pos;
-		struct dns_rr rr = { 0 };
-		int lay;
-
-		if (dns_name_mark(msg, len, off, len, &p, bits))
-			return -EBADMSG;
-		ret = dns_rr_walk(msg, len, off, &pos, NULL);
-		if (ret)
-			return -EBADMSG;
-		off = pos.next;
-		if (pos.type == DNS_TYPE_OPT) {
-			if (opt.type == DNS_TYPE_OPT ||
-			    dns_opt_check(msg, &pos))
-				return -EBADMSG;
-			opt = pos;
-			continue;
-		}
-		lay = dns_rdata_layout(pos.type);
-		if (lay >= 0) {
-			unsigned int j;
-
-			p = pos.rdata + dns_rdata_names[lay].prefix;
-			if (p > pos.next)
-				return -EBADMSG;
-			for (j = 0; j < dns_rdata_names[lay].names; j++)
-				if (dns_name_mark(msg, len, p, pos.next, &p,
-						  bits))
-					return -EBADMSG;
-			if (p + dns_rdata_names[lay].suffix != pos.next)
-				return -EBADMSG;
-			continue;
-		}
-		if (pos.type != DNS_TYPE_SVCB && pos.type != DNS_TYPE_HTTPS)
-			continue;
-		if (pos.rdlen < 3)
-			return -EBADMSG;
-		if (dns_name_mark(msg, len, pos.rdata + 2, pos.next, &p, bits))
-			return -EBADMSG;
-		if (dns_svcb_params(msg, p, pos.next, NULL, &rr))
-			return -EBADMSG;
-		ech += rr.has_ech;
-	}
-	*end = off;
-	return ech;
-}
-
-/**
  * dns_msg_strip_ech() - remove ech SvcParams from SVCB/HTTPS records
  * @msg:	a response, rewritten in place
  * @len:	its length
@@ -1345,18 +1386,23 @@ static int dns_msg_check(const uint8_t *msg, size_t len, size_t *end,
  * Without ech the client cannot hide the server name it sends in TLS, so
  * the relay can check it.  Each SVCB/HTTPS record in any section loses its
  * ech SvcParam (key 5) and its RDLENGTH shrinks; compression pointers to
- * bytes behind a removal are moved.  Bytes after the last record are cut.
- * A record whose mandatory key lists ech becomes one the client must
- * ignore (RFC 9460 8), which is the wanted outcome too.
+ * bytes behind a removal are moved.  Bytes after the last record are cut:
+ * no name can reach them (see dns_name_walk()).  A record whose mandatory
+ * key lists ech becomes one the client must ignore (RFC 9460 8), which is
+ * the wanted outcome too.
  *
- * Compression pointers must land on a label of an earlier name in a
- * place this rewrite knows (see dns_name_mark()) when something is to be
- * removed; servers compress that way.
+ * The message must pass dns_msg_check(), as for dns_msg_parse_response();
+ * the result passes it too and parses to the same records, names and
+ * addresses.  When something is to be removed, compression pointers must
+ * also land on a label of an earlier name in a place this rewrite knows
+ * (see dns_name_mark()); servers compress that way, and a message with
+ * ech that does not is refused rather than passed on with ech.
  *
  * Return: the new length (@len minus trailing bytes if nothing was
  * removed); -EBADMSG if the message is malformed or longer than
- * DNS_MSG_MAX (nothing was changed);
- * -ENOSPC if it has more than DNS_STRIP_MAX ech params (nothing changed)
+ * DNS_MSG_MAX, or has ech behind pointers we cannot move (nothing was
+ * changed); -ENOSPC if it has more than DNS_STRIP_MAX ech params (nothing
+ * changed)
  */
 ssize_t dns_msg_strip_ech(uint8_t *msg, size_t len)
 {

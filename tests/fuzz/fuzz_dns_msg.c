@@ -6,9 +6,11 @@
  *  - any query we accept (or refuse only for its name) can be answered
  *    with each denial and SERVFAIL, and the answer parses back with the
  *    query's id, rcode and question, within the client's UDP limit;
- *  - stripping ech never grows a message; a response that parsed before
- *    parses after, with the same records, names and addresses, no ech
- *    left, and a second strip changes nothing;
+ *  - stripping ech never grows a message; it refuses every response the
+ *    parser calls malformed (both use one validator); what it returns
+ *    parses with the same result as the original (0, -EINVAL, -EPROTO)
+ *    and, if that was 0, the same records, names and addresses, no ech
+ *    left; and a second strip changes nothing;
  *  - truncation keeps a parsable response with TC set;
  *  - the chain only refers to names and addresses that exist.
  * The input is also replayed as operations on a small IP-to-names table.
@@ -106,6 +108,8 @@ static void fuzz_response(const uint8_t *data, size_t size)
 		return;
 	}
 	FUZZ_CHECK((size_t)n <= size);
+	FUZZ_CHECK(ret != -EBADMSG);
+	FUZZ_CHECK(dns_msg_parse_response(buf, (size_t)n, &resp2) == ret);
 	if (!ret) {
 		FUZZ_CHECK(dns_msg_parse_response(buf, (size_t)n, &resp2) == 0);
 		FUZZ_CHECK(resp2.nrr == resp.nrr);

@@ -862,6 +862,9 @@ enum resp_flaw {
 	FLAW_TWO_QUESTIONS,
 	FLAW_TRUNCATED_RR_HEADER,
 	FLAW_LONG_LABEL,
+	FLAW_POINTER_PAST_ITSELF,
+	FLAW_OPT_IN_ANSWER,
+	FLAW_NS_RDATA_SHORT,
 	FLAW_NUM
 };
 
@@ -872,7 +875,8 @@ static void build_flawed(struct msgb *m, enum resp_flaw f)
 
 	hdr(m, 1, f == FLAW_QR_CLEAR ? 0 : DNS_FLAG_QR,
 	    f == FLAW_TWO_QUESTIONS ? 2 : 1, an,
-	    f == FLAW_NSCOUNT_BEYOND ? 1 : 0, 0);
+	    f == FLAW_NSCOUNT_BEYOND ? 1 : 0,
+	    f == FLAW_POINTER_PAST_ITSELF ? 1 : 0);
 	q = putname(m, "example.com");
 	put16(m, DNS_TYPE_A);
 	put16(m, DNS_CLASS_IN);
@@ -984,6 +988,41 @@ static void build_flawed(struct msgb *m, enum resp_flaw f)
 		m->n -= 2;
 		put_a(m, "192.0.2.1");
 		break;
+	case FLAW_POINTER_PAST_ITSELF:
+		/*
+		 * The shape of a fuzz finding: an additional record's owner
+		 * points into an earlier A record's RDATA, whose first byte
+		 * read as a label length runs over the pointer itself and
+		 * its record into bytes after the last record.  Cutting
+		 * those (as dns_msg_strip_ech() does) broke the name.
+		 */
+		put16(m, 0xc000 | (unsigned int)q);
+		rr_head(m, DNS_TYPE_A, 1);
+		m->n -= 2;
+		put16(m, 4);
+		p = m->n;
+		put8(m, 0);	/* the label length, set below */
+		putbytes(m, "abc", 3);
+		put16(m, 0xc000 | (unsigned int)p);
+		rr_head(m, DNS_TYPE_A, 1);
+		m->n -= 2;
+		put_a(m, "192.0.2.1");
+		putbytes(m, "xyz", 3);	/* "trailing" bytes */
+		m->b[p] = (uint8_t)(m->n - p - 1);
+		put8(m, 0);
+		break;
+	case FLAW_OPT_IN_ANSWER:
+		/* RFC 6891 6.1.1: OPT only in the additional section */
+		opt_rr(m, 1232, false);
+		break;
+	case FLAW_NS_RDATA_SHORT:
+		/* an NS whose name does not fill its RDATA */
+		put16(m, 0xc000 | (unsigned int)q);
+		at = rr_head(m, DNS_TYPE_NS, 1);
+		putname(m, "ns.example");
+		put8(m, 0);
+		rr_end(m, at);
+		break;
 	case FLAW_NUM:
 		break;
 	}
@@ -1000,9 +1039,9 @@ START_TEST(test_dns_msg_response_malformed)
 	build_flawed(&m, (enum resp_flaw)_i);
 	ret = dns_msg_parse_response(m.b, m.n, r);
 	ck_assert_msg(ret == want, "flaw %d: got %d", _i, ret);
-	/* the rewriters refuse it too, and leave it alone */
-	if (_i != FLAW_QR_CLEAR && _i != FLAW_TWO_QUESTIONS &&
-	    _i != FLAW_A_RDLEN && _i != FLAW_AAAA_RDLEN) {
+	/* the rewriter refuses it too, and leaves it alone: both use
+	 * dns_msg_check(); only QR is the parser's own business */
+	if (_i != FLAW_QR_CLEAR) {
 		memcpy(copy, m.b, m.n);
 		ck_assert_int_eq(dns_msg_strip_ech(m.b, m.n), -EBADMSG);
 		ck_assert_mem_eq(m.b, copy, m.n);
@@ -1401,6 +1440,98 @@ START_TEST(test_dns_msg_formerr)
 }
 END_TEST
 
+/*
+ * Whatever the message, the parser and the rewriter agree: what one calls
+ * malformed the other refuses, and what the rewriter returns parses as
+ * the original did (same result, also -EINVAL for a refused byte) and is
+ * a fixed point of the rewrite.
+ */
+static void assert_strip_parse_agree(const uint8_t *msg, size_t len)
+{
+	struct dns_response *r = calloc(1, sizeof(*r));
+	uint8_t *buf = malloc(len ? len : 1);
+	ssize_t n;
+	int ret;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf, msg, len);
+	ret = dns_msg_parse_response(msg, len, r);
+	n = dns_msg_strip_ech(buf, len);
+	if (n < 0) {
+		ck_assert_mem_eq(buf, msg, len);
+	} else {
+		ck_assert_msg(ret != -EBADMSG, "strip took what parse refused");
+		ck_assert_int_eq(dns_msg_parse_response(buf, (size_t)n, r),
+				 ret);
+		ck_assert_int_eq(dns_msg_strip_ech(buf, (size_t)n), n);
+	}
+	if (ret == -EBADMSG)
+		ck_assert_int_eq(n, -EBADMSG);
+	free(buf);
+	free(r);
+}
+
+/* tests/fuzz/corpus/dns/r-bad-pointer-past-itself, found by fuzz_dns_msg */
+static const uint8_t fuzz_pointer_past_itself[] = {
+	0x12, 0x34, 0x81, 0x80, 0x00, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00,
+	0x01, 0x03, 0x77, 0x77, 0x77, 0x06, 0x67, 0x69, 0x74, 0x68, 0x75,
+	0x62, 0x03, 0x63, 0x6f, 0x6d, 0x00, 0x00, 0x01, 0x00, 0x01, 0xc0,
+	0x0c, 0x00, 0x05, 0x00, 0x01, 0x00, 0x00, 0x0e, 0x10, 0x00, 0x17,
+	0x06, 0x67, 0x69, 0x74, 0x68, 0x75, 0x62, 0x03, 0x6d, 0x61, 0x70,
+	0x06, 0x66, 0x61, 0x73, 0x74, 0x6c, 0x79, 0x03, 0x6e, 0x65, 0x74,
+	0x00, 0xc0, 0x2c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x1e,
+	0x00, 0x04, 0x00, 0x01, 0x00, 0x01, 0xc0, 0x0c, 0x00, 0x05, 0x00,
+	0x01, 0x00, 0x00, 0x0a, 0x10, 0x00, 0x17, 0x06, 0x67, 0x69, 0x74,
+	0x68, 0x75, 0x62, 0x03, 0x6d, 0x61, 0x70, 0x06, 0x66, 0x61, 0x73,
+	0x74, 0x6c, 0x79, 0x03, 0x6e, 0x65, 0x2c, 0x00, 0xc0, 0x74, 0x00,
+	0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x1e, 0x00, 0x04, 0xb9, 0xc7,
+	0x6c, 0xb9, 0xc7, 0x6c, 0x85, 0xc0, 0x2c, 0x40, 0x01, 0x00, 0x01,
+	0x00, 0x00, 0x00, 0x1e, 0x00, 0x04, 0xb9, 0xc7, 0x6d, 0x85, 0x00,
+	0x00, 0x29, 0x04, 0xd0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
+/*
+ * The fuzz finding: the additional record's owner points into the middle
+ * of a CNAME's last label ("ne,", a byte the parser refuses), whose length
+ * byte read from there runs past the pointer into bytes after the last
+ * record.  The parser said -EINVAL, the rewriter cut the trailing bytes
+ * and returned a message whose name no longer ended (a second rewrite
+ * said -EBADMSG).  Now both say -EBADMSG: a pointer leads to a name that
+ * ends before the pointer.
+ */
+START_TEST(test_dns_msg_strip_parse_agree_fuzz)
+{
+	struct dns_response *r = calloc(1, sizeof(*r));
+	uint8_t buf[sizeof(fuzz_pointer_past_itself)];
+
+	memcpy(buf, fuzz_pointer_past_itself, sizeof(buf));
+	ck_assert_int_eq(dns_msg_parse_response(buf, sizeof(buf), r),
+			 -EBADMSG);
+	ck_assert_int_eq(dns_msg_strip_ech(buf, sizeof(buf)), -EBADMSG);
+	assert_strip_parse_agree(fuzz_pointer_past_itself, sizeof(buf));
+
+	/* the same with a byte the parser takes: still malformed */
+	buf[0x74] = 't';
+	ck_assert_int_eq(dns_msg_parse_response(buf, sizeof(buf), r),
+			 -EBADMSG);
+	assert_strip_parse_agree(buf, sizeof(buf));
+	free(r);
+}
+END_TEST
+
+/* Every flawed response of the table, and its valid prefix cut anywhere */
+START_TEST(test_dns_msg_strip_parse_agree)
+{
+	struct msgb m;
+	size_t cut;
+
+	build_flawed(&m, (enum resp_flaw)_i);
+	for (cut = 0; cut <= m.n; cut++)
+		assert_strip_parse_agree(m.b, cut);
+}
+END_TEST
+
 /* A response too big for UDP keeps its question and OPT, and says TC */
 START_TEST(test_dns_msg_truncate)
 {
@@ -1532,6 +1663,8 @@ static Suite *dns_msg_suite(void)
 	tcase_add_test(tc, test_dns_msg_strip_ech_noop);
 	tcase_add_test(tc, test_dns_msg_strip_ech_pointer_into_removed);
 	tcase_add_test(tc, test_dns_msg_strip_ech_rdata_pointers);
+	tcase_add_test(tc, test_dns_msg_strip_parse_agree_fuzz);
+	tcase_add_loop_test(tc, test_dns_msg_strip_parse_agree, 0, FLAW_NUM);
 	tcase_add_test(tc, test_dns_msg_truncate);
 	suite_add_tcase(s, tc);
 
