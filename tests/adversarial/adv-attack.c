@@ -294,8 +294,13 @@ static uint16_t csum(const void *p, size_t n)
 static int icmp_echo(int s, const char *dst)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = v4(dst) };
-	struct icmphdr h = { .type = ICMP_ECHO, .un.echo.id = htons(0x4144) };
+	struct icmphdr h;
 
+	/* memset, not an initializer: the union's other members' bytes
+	 * are summed too (and scan-build cannot tell them initialized) */
+	memset(&h, 0, sizeof(h));
+	h.type = ICMP_ECHO;
+	h.un.echo.id = htons(0x4144);
 	h.checksum = csum(&h, sizeof(h));
 	return (int)sendto(s, &h, sizeof(h), 0, (struct sockaddr *)&sa,
 			   sizeof(sa));

@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 		}
 		if (connect(fd, (struct sockaddr *)&shared_sa,
 			    sizeof(shared_sa)) == 0) {
-			struct sockaddr_in peer;
+			struct sockaddr_in peer = { 0 };
 			socklen_t sl = sizeof(peer);
 
 			ok++;

@@ -805,7 +805,6 @@ START_TEST(test_dns_msg_strip_ech_rdata_pointers)
 	put16(&m, 0xc000 | (unsigned int)mx);
 	rr_head(&m, DNS_TYPE_A, 300);
 	m.n -= 2;
-	a_rdata = m.n + 2;
 	put_a(&m, "192.0.2.25");
 
 	len = m.n;
