@@ -468,13 +468,14 @@ static uint16_t qg_gso(const struct quic_gate_msg *m)
 	return (uint16_t)v;
 }
 
+/* @qf is NULL when a new parser could not be made (qg_parser_new()) */
 static const char *qg_error_reason(int err, const struct quic_flow *qf)
 {
 	switch (err) {
 	case -EBADMSG:
-		return qf->packets ? "quic_malformed" : "quic_not_initial";
 	case -EKEYREJECTED:
-		return qf->packets ? "quic_malformed" : "quic_not_initial";
+		return qf && qf->packets ? "quic_malformed" :
+					   "quic_not_initial";
 	case -EPROTONOSUPPORT:
 		return "quic_version";
 	case -E2BIG:

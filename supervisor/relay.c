@@ -767,6 +767,7 @@ static void flow_attach(struct relay_flow *f, const struct seccomp_notif *req,
 	socklen_t sl;
 	int ret;
 
+	memset(&me, 0, sizeof(me));	/* as in relay_accept() */
 	relay_addr_for(f->sock_family, &to, &tolen);
 	if (!(f->saved_flags & O_NONBLOCK))
 		fcntl(f->dupfd, F_SETFL, f->saved_flags | O_NONBLOCK);
@@ -897,6 +898,10 @@ static void relay_accept(int lfd)
 	struct sockaddr_storage peer;
 	socklen_t pl;
 	int fd, one = 1;
+
+	/* The kernel fills it; zeroed so that scan-build, which cannot see
+	 * that through the casts of key_of(), finds nothing undefined */
+	memset(&peer, 0, sizeof(peer));
 
 	for (;;) {
 		struct relay_flow *f;
