@@ -238,8 +238,8 @@ static int filter_have(int fd, unsigned int *n, bool *locked)
 static const char *filter_attach(int fd, const char **filter)
 {
 	struct sock_fprog fp;
-	unsigned int n;
-	bool locked;
+	unsigned int n = 0;	/* set by filter_have(); scan-build */
+	bool locked = true;
 	int one = 1, ret;
 
 	ret = filter_have(fd, &n, &locked);
@@ -367,6 +367,8 @@ int ingress_sock_prepare(const struct ingress_call *c)
 	} else {
 		return 0;
 	}
+	/* zeroed: scan-build cannot see getsockname() fill it */
+	memset(&ss, 0, sizeof(ss));
 	if (!getsockname(c->dup, (struct sockaddr *)&ss, &sl))
 		bound = sa_text(&ss, sl, addr, sizeof(addr));
 	if (c->addr) {

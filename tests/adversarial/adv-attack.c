@@ -631,7 +631,7 @@ static int race_socket(bool tcp, const struct sockaddr_in6 *sa)
 /* Is the round's IP socket listening (TCP) or bound to @port (UDP)? */
 static bool race_hit(int fd, bool tcp, int port)
 {
-	struct sockaddr_in6 b;
+	struct sockaddr_in6 b = { 0 };
 	socklen_t bl = sizeof(b), sl = sizeof(int);
 	int state = 0;
 
