@@ -10,7 +10,7 @@
 set -eu
 build="build-essential autoconf automake libtool pkg-config
 	libseccomp-dev libcap-dev libc-ares-dev libssl-dev libyaml-dev check"
-tests="gcc-multilib clang cppcheck
+tests="gcc-multilib clang clang-tools cppcheck
 	iproute2 nftables procps util-linux python3
 	socat curl dnsutils netcat-openbsd busybox-static openssl nodejs
 	nginx-light dnsmasq vsftpd openssh-server openssh-client
