@@ -1667,6 +1667,39 @@ static ssize_t flow_c_send(struct relay_flow *f, const void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
+/**
+ * flow_send_all() - write buf[*off, end) on, as far as it goes now
+ * @f:		the flow
+ * @up:		to the server (else to CMD); the bytes count in that direction
+ * @buf:	the bytes
+ * @off:	how far they were written, advanced
+ * @end:	where they end
+ * @budget:	the turn's budget, decremented, or NULL
+ *
+ * Return: PUMP_DONE when all are out, PUMP_WAIT, or PUMP_RESET
+ */
+static enum pump flow_send_all(struct relay_flow *f, bool up,
+			       const uint8_t *buf, size_t *off, size_t end,
+			       size_t *budget)
+{
+	struct relay_dir *d = up ? &f->c2u : &f->u2c;
+
+	while (*off < end) {
+		ssize_t n = up ? flow_u_send(f, buf + *off, end - *off)
+			       : flow_c_send(f, buf + *off, end - *off);
+
+		if (n == -EAGAIN)
+			return PUMP_WAIT;
+		if (n < 0)
+			return PUMP_RESET;
+		*off += (size_t)n;
+		d->bytes += (uint64_t)n;
+		if (budget)
+			*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
+	}
+	return PUMP_DONE;
+}
+
 /* The server's bytes (through TLS when intercepted): n, 0 at EOF, -errno */
 static ssize_t flow_u_recv(struct relay_flow *f, void *buf, size_t len)
 {
@@ -1720,17 +1753,9 @@ static enum pump http_pump(struct relay_flow *f, size_t *budget)
 			return PUMP_RESET;
 	}
 	for (;;) {
-		while (f->boff < f->hscan) {
-			n = flow_u_send(f, f->buf + f->boff,
-					f->hscan - f->boff);
-			if (n == -EAGAIN)
-				return PUMP_WAIT;
-			if (n < 0)
-				return PUMP_RESET;
-			f->boff += (size_t)n;
-			f->c2u.bytes += (uint64_t)n;
-			*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
-		}
+		ret = flow_send_all(f, true, f->buf, &f->boff, f->hscan, budget);
+		if (ret != PUMP_DONE)
+			return (enum pump)ret;
 		if (f->boff) {
 			memmove(f->buf, f->buf + f->boff, f->blen - f->boff);
 			f->blen -= f->boff;
@@ -1834,6 +1859,7 @@ static enum pump upgrade_pump(struct relay_flow *f, size_t *budget)
 {
 	size_t head_len;
 	int status, ret;
+	enum pump sent;
 	ssize_t n;
 
 	if (!f->ubuf) {
@@ -1843,17 +1869,10 @@ static enum pump upgrade_pump(struct relay_flow *f, size_t *budget)
 		f->ulen = f->uoff = f->ucheck = 0;
 	}
 	for (;;) {
-		while (f->uoff < f->ucheck) {
-			n = flow_c_send(f, f->ubuf + f->uoff,
-					f->ucheck - f->uoff);
-			if (n == -EAGAIN)
-				return PUMP_WAIT;
-			if (n < 0)
-				return PUMP_RESET;
-			f->uoff += (size_t)n;
-			f->u2c.bytes += (uint64_t)n;
-			*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
-		}
+		sent = flow_send_all(f, false, f->ubuf, &f->uoff, f->ucheck,
+				     budget);
+		if (sent != PUMP_DONE)
+			return sent;
 		if (!f->upgrade_wait) {
 			/* decided and forwarded: back to splicing, and the
 			 * client side gets another turn */
@@ -2140,6 +2159,7 @@ static enum pump ftp_pump(struct relay_flow *f, size_t *budget)
 {
 	struct ftp_pasv pasv[4];
 	size_t k, np, off;
+	enum pump sent;
 	ssize_t n, used;
 
 	if (!f->ubuf) {
@@ -2150,19 +2170,10 @@ static enum pump ftp_pump(struct relay_flow *f, size_t *budget)
 		ftp_ctl_init(f->ftp);
 	}
 	for (;;) {
-		while (f->uoff < f->ulen) {
-			n = send(f->cfd, f->ubuf + f->uoff, f->ulen - f->uoff,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (n < 0) {
-				if (errno == EAGAIN)
-					return PUMP_WAIT;
-				if (errno == EINTR)
-					continue;
-				return PUMP_RESET;
-			}
-			f->uoff += (size_t)n;
-			f->u2c.bytes += (uint64_t)n;
-		}
+		sent = flow_send_all(f, false, f->ubuf, &f->uoff, f->ulen,
+				     NULL);
+		if (sent != PUMP_DONE)
+			return sent;
 		if (f->u2c.eof) {
 			if (!f->u2c.shut) {
 				shutdown(f->cfd, SHUT_WR);
