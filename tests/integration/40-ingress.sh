@@ -201,7 +201,7 @@ es_run preempt --policy "$T/ingress.yaml" --log "$T/preempt.json" -- \
 expect_line preempt "^listen EPERM$" "CMD locks its socket's filter before listen(): listen fails with EPERM"
 expect_json "$T/preempt.json" "log: the listen is denied, reason locked_filter" \
 	event=ingress verdict=deny call=listen reason=locked_filter errno=EPERM
-like "$(cat "$T/preempt.err")" "DENY listen tcp \[::\]:7012 pid [0-9]+ \(python3\): the socket has a locked filter" \
+like "$(cat "$T/preempt.err")" "DENY listen tcp \[::\]:7012 pid [0-9]+ \([^)]+\): the socket has a locked filter" \
 	"one human line says why"
 
 # A filter of CMD's own (unlocked, on UDP, where it needs no capability)
