@@ -72,20 +72,31 @@
 #define CONTROL_ROOM	(CONTROL_MAX + 64)
 #define SCM_MAX_FD	253
 
-static uint8_t *payload;
-static uint8_t *control;
-static struct iovec *iovs;
+/* Per thread: a thread that runs the loop may leave it in a stalled read
+ * of target memory and finish its notification later (stall.c) */
+static __thread uint8_t *payload;
+static __thread uint8_t *control;
+static __thread struct iovec *iovs;
 static uint32_t native_arch;
 
-int netcall_init(void)
+/* The calling thread's buffers; each thread that runs the loop needs them */
+int netcall_thread_init(void)
 {
-	native_arch = seccomp_arch_native();
 	payload = malloc(SEND_MAX);
 	control = malloc(CONTROL_ROOM);
 	iovs = calloc(UIO_MAXIOV, sizeof(*iovs));
 	if (!payload || !control || !iovs)
 		return -ENOMEM;
-	return quic_gate_init();
+	return 0;
+}
+
+int netcall_init(void)
+{
+	int ret;
+
+	native_arch = seccomp_arch_native();
+	ret = netcall_thread_init();
+	return ret ? ret : quic_gate_init();
 }
 
 /**
@@ -323,8 +334,10 @@ static int target_ids(pid_t pid, struct as_target *ids)
  * root's): CMD could reach sockets it may not, or be taken for root by a
  * server that trusts uid 0 - a confused deputy.  So the call is made
  * under the target's ids and supplementary groups.  The saved ids stay ours, which is what lets us
- * return.  Raw syscalls: they change this thread only, and the supervisor
- * has no other.  The pid a peer sees is still ours (README: known limits).
+ * return.  Raw syscalls: they change this thread only, which holds the
+ * loop's lock until as_target_end() (no stall_begin() in between; the
+ * loop's other threads keep our ids).  The pid a peer sees is still ours
+ * (README: known limits).
  *
  * Return: 0, or -errno (then the call must not be made)
  */
