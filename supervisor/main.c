@@ -704,6 +704,7 @@ int main(int argc, char **argv)
 	filter_notify_ingress(policy_has_ingress(p));
 	if (policy_has_ingress(p))
 		ingress_sock_probe(p);
+	filter_notify_unix_sockets(policy_unix_deny_fd_passing(p));
 	ret = filter_build(getpid(), &prog);
 	if (ret)
 		die("building the seccomp filter: %s", strerror(-ret));
@@ -745,6 +746,7 @@ int main(int argc, char **argv)
 	so.shim_path = setup_shim();
 	so.shim_socket = lookup_socket_name();
 	so.shim_udp_connect = opts.shim_udp_connect;
+	so.no_fd_passing = policy_unix_deny_fd_passing(p);
 	if (!getrlimit(RLIMIT_NOFILE, &nofile))
 		so.nofile = &nofile;	/* before raise_nofile() */
 	/* Before CMD runs: it must not take the path first.  The exec'd

@@ -176,6 +176,9 @@ static int nc_fetch_socket(struct target *t, int fd, struct sock_info *si,
 /* ------------------------------------------------------------------ */
 /* socket()                                                           */
 
+static void nc_socket_unix(const struct seccomp_notif *req, struct target *t,
+			   int type, int proto);
+
 /**
  * nc_socket() - decide a socket() the filter did not let through
  *
@@ -227,6 +230,10 @@ static void nc_socket(const struct seccomp_notif *req, struct target *t)
 		   (base == SOCK_RAW || base == SOCK_DGRAM)) {
 		reason = "netlink route";
 	} else if (family == AF_UNIX) {
+		if (policy_unix_deny_fd_passing(verdict_policy())) {
+			nc_socket_unix(req, t, type, proto);
+			return;
+		}
 		reason = "unix";
 	} else {
 		err = EAFNOSUPPORT;
@@ -268,6 +275,37 @@ static void nc_redirect_dns(int sock_family, struct sa_dest *d)
 
 /* ------------------------------------------------------------------ */
 /* connect()                                                          */
+
+/*
+ * What an AF_UNIX peer sees of CMD.  The kernel takes a stream client's
+ * credentials at connect() from the task that calls it (SO_PEERCRED,
+ * SO_PEERGROUPS, SO_PEERPIDFD), and a datagram's SCM_CREDENTIALS (under
+ * SO_PASSCRED) from the sender at each send: here, our thread.  Acting
+ * under as_target_begin(), that thread has CMD's real and effective uid
+ * and gid and its supplementary groups, so the peer's uid, gid and groups
+ * are CMD's.  Its pid is ours: SO_PEERCRED's pid, SO_PEERPIDFD, and the
+ * pid of SCM_CREDENTIALS are task_tgid(current) of the connecting or
+ * sending task, and nothing lets a task connect under another's pid.  The
+ * ways to give the peer CMD's pid were weighed and refused:
+ * - answering with CONTINUE lets CMD's thread connect with CMD's pid, but
+ *   the kernel then reads the address from CMD's memory again, after our
+ *   check, and another thread can swap the path in between (invariant 1);
+ * - connecting a socket ourselves and installing it in CMD with
+ *   SECCOMP_IOCTL_NOTIF_ADDFD changes nothing: the credentials were taken
+ *   at our connect();
+ * - continuing, then checking which socket the connect reached (sock_diag
+ *   UNIX_DIAG_PEER and UNIX_DIAG_VFS of the peer) comes too late: the
+ *   connection exists when we look, and CMD's other threads may already
+ *   have written to it;
+ * - making CMD's own thread connect to a path that cannot be swapped needs
+ *   its memory to hold still between our check and the kernel's read, and
+ *   nothing in CMD's own address space can be made to.
+ * So the peer sees CMD's uid, gid and groups, which is what servers
+ * authenticate with (docker, podman, containerd, systemd, D-Bus EXTERNAL),
+ * and the supervisor's pid.  A server that derives identity from the pid
+ * (reading /proc/PID, a pidfd) finds the supervisor: with --user, a
+ * process of another uid than SO_PEERCRED says.  README: known limits.
+ */
 
 /**
  * struct as_target - the supervisor's ids while acting for a target
@@ -336,8 +374,8 @@ static int target_ids(pid_t pid, struct as_target *ids)
  * under the target's ids and supplementary groups.  The saved ids stay ours, which is what lets us
  * return.  Raw syscalls: they change this thread only, which holds the
  * loop's lock until as_target_end() (no stall_begin() in between; the
- * loop's other threads keep our ids).  The pid a peer sees is still ours
- * (README: known limits).
+ * loop's other threads keep our ids).  The pid a peer sees is still ours:
+ * see "What an AF_UNIX peer sees of CMD" above.
  *
  * Return: 0, or -errno (then the call must not be made)
  */
@@ -541,6 +579,103 @@ static int unix_no_fds(int fd)
 		return -EPERM;
 	}
 	return 0;
+}
+
+/**
+ * nc_socket_unix() - an AF_UNIX socket for CMD that refuses fds
+ * @req:	the socket() notification (the filter sends AF_UNIX ones
+ *		only when the policy had deny_fd_passing at start)
+ * @t:		target
+ * @type:	type and SOCK_NONBLOCK/SOCK_CLOEXEC, checked by nc_socket()
+ * @proto:	protocol
+ *
+ * unix.deny_fd_passing covers every AF_UNIX socket of CMD, also those it
+ * binds, listens and accepts on itself (an accepted socket inherits
+ * SO_PASSRIGHTS from its listener) and its datagram sockets: a peer
+ * outside the filter could otherwise hand CMD a socket through them.
+ * No call that could set the option is notified after socket(), so we
+ * create the socket (under CMD's ids: its owner is CMD), turn
+ * SO_PASSRIGHTS off, and install it in CMD with SECCOMP_IOCTL_NOTIF_ADDFD,
+ * which also answers the call with the new fd number.  Turning the option
+ * back on is refused (nc_setsockopt()).  Arguments are registers: nothing
+ * was read from the target.
+ */
+static void nc_socket_unix(const struct seccomp_notif *req, struct target *t,
+			   int type, int proto)
+{
+	cleanup_close int s = -1;
+	struct as_target as;
+	int ret;
+
+	ret = as_target_begin(t, &as);
+	if (ret) {
+		notify_respond(req->id, 0, -ret);
+		return;
+	}
+	s = socket(AF_UNIX, type | SOCK_CLOEXEC, proto);
+	ret = s < 0 ? -errno : 0;
+	as_target_end(&as);
+	if (!ret)
+		ret = unix_no_fds(s);
+	if (ret == -EPERM)
+		verdict_log_socket(t, AF_UNIX, type, proto, false, EPERM,
+				   "unix.deny_fd_passing needs SO_PASSRIGHTS");
+	if (!ret)
+		ret = notify_addfd(req->id, s, type & SOCK_CLOEXEC);
+	if (ret < 0 && ret != -ENOENT)
+		notify_respond(req->id, 0, -ret);
+}
+
+/**
+ * nc_setsockopt() - SO_PASSRIGHTS, the one option the filter sends us
+ *
+ * Under unix.deny_fd_passing CMD's AF_UNIX sockets have SO_PASSRIGHTS off
+ * (nc_socket_unix(), unix_no_fds()); turning it on again is refused.  The
+ * value lies in CMD's memory: it is read once and the option set on our
+ * duplicate, never continued.
+ */
+static void nc_setsockopt(const struct seccomp_notif *req, struct target *t)
+{
+	int fd = (int)req->data.args[0];
+	int level = (int)req->data.args[1];
+	int name = (int)req->data.args[2];
+	uint64_t uval = req->data.args[3];
+	int len = (int)req->data.args[4];
+	cleanup_close int dup = -1;
+	struct sock_info si;
+	int val, ret;
+
+	if (level != SOL_SOCKET || name != SO_PASSRIGHTS) {
+		notify_respond(req->id, 0, ENOSYS);
+		return;
+	}
+	dup = nc_fetch_socket(t, fd, &si, false);
+	if (dup < 0) {
+		notify_respond(req->id, 0, -dup);
+		return;
+	}
+	/* sk_setsockopt(): an int, at least */
+	if (len < (int)sizeof(int)) {
+		notify_respond(req->id, 0, EINVAL);
+		return;
+	}
+	ret = target_read(t, &val, uval, sizeof(val));
+	if (!notify_valid(req->id))
+		return;
+	if (ret) {
+		notify_respond(req->id, 0, -ret);
+		return;
+	}
+	if (val && policy_unix_deny_fd_passing(verdict_policy())) {
+		verdict_log_socket(t, si.family, si.type, si.proto, false,
+				   EPERM, "SO_PASSRIGHTS on: "
+				   "unix.deny_fd_passing");
+		notify_respond(req->id, 0, EPERM);
+		return;
+	}
+	ret = setsockopt(dup, SOL_SOCKET, SO_PASSRIGHTS, &val, sizeof(val)) ?
+		      -errno : 0;
+	notify_respond(req->id, 0, -ret);
 }
 
 /**
@@ -1498,6 +1633,9 @@ void netcall_dispatch(const struct seccomp_notif *req)
 		break;
 	case SYS_bind:
 		nc_bind(req, t);
+		break;
+	case SYS_setsockopt:
+		nc_setsockopt(req, t);
 		break;
 	default:
 		/* The filter notifies nothing else; refuse what we don't know */

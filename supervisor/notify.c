@@ -241,6 +241,41 @@ int notify_continue(uint64_t id)
 	return notify_send();
 }
 
+/**
+ * notify_addfd() - install our fd in the target and answer with its number
+ * @id:		notification id
+ * @srcfd:	our fd; the target gets its own reference to the same file
+ * @cloexec:	O_CLOEXEC on the target's fd
+ *
+ * SECCOMP_ADDFD_FLAG_SEND (5.14) does both at once; before it the fd is
+ * installed, then the call answered.
+ *
+ * Return: the target's fd number, or -errno (-ENOENT: the target went
+ * away; otherwise the notification is still to be answered)
+ */
+int notify_addfd(uint64_t id, int srcfd, bool cloexec)
+{
+	struct seccomp_notif_addfd a = {
+		.id = id,
+		.flags = SECCOMP_ADDFD_FLAG_SEND,
+		.srcfd = (uint32_t)srcfd,
+		.newfd_flags = cloexec ? O_CLOEXEC : 0,
+	};
+	int fd;
+
+	fd = ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+	if (fd >= 0)
+		return fd;
+	if (errno != EINVAL)
+		return -errno;
+	a.flags = 0;
+	fd = ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+	if (fd < 0)
+		return -errno;
+	notify_respond(id, fd, 0);
+	return fd;
+}
+
 bool notify_valid(uint64_t id)
 {
 	return !ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id);

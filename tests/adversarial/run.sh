@@ -793,6 +793,21 @@ if [ -z "$ADV_ONLY" ] || [[ scm-rights =~ $ADV_ONLY ]]; then
 	fi
 fi
 
+# The same under unix.deny_fd_passing: every AF_UNIX socket of CMD refuses
+# fds (SO_PASSRIGHTS off, Linux 6.16), so the helper's sendmsg fails and
+# nothing reaches the denied host. Baseline: without the supervisor the
+# received socket reaches h20.
+sed 's/^\(\s*\)c.sendmsg(\(.*\))$/\1try: c.sendmsg(\2)\n\1except OSError as e: print("send fd", e.strerror, flush=True)/' \
+	"$T/scm.py" >"$T/scm2.py"
+"${IN_WORLD[@]}" python3 "$T/scm2.py" "$T/scm2.sock" $D >"$T/scm2.log" 2>&1 &
+_world_pids="$_world_pids $!"
+wait_for_line "$T/scm2.sock.ready" "" 5 || test -e "$T/scm2.sock.ready" || diag "scm2 helper did not start"
+printf 'version: 1\nunix:\n  deny_fd_passing: true\nrules:\n  - dst: %s\n    proto: tcp\n' $A >"$T/nofd.yaml"
+SUP=(--policy "$T/nofd.yaml")
+attack scm-rights-deny-fd-passing \
+	"SCM_RIGHTS as above under unix.deny_fd_passing: no fd reaches CMD" \
+	h20 "^received-fd -1" "$ATK" scm-recv "$T/scm2.sock"
+
 # The supervisor performs AF_UNIX connects itself, as root. A CMD running
 # as another user (--user) must not reach a socket its own uid may not
 # open: here a 0600 root socket of an unfiltered forwarder to the denied
