@@ -54,6 +54,7 @@
 #include "quic_gate.h"
 #include "relay.h"
 #include "sockaddr.h"
+#include "stall.h"
 #include "target.h"
 #include "util.h"
 #include "verdict.h"
@@ -372,10 +373,10 @@ static int target_ids(pid_t pid, struct as_target *ids)
  * root's): CMD could reach sockets it may not, or be taken for root by a
  * server that trusts uid 0 - a confused deputy.  So the call is made
  * under the target's ids and supplementary groups.  The saved ids stay ours, which is what lets us
- * return.  Raw syscalls: they change this thread only, which holds the
- * loop's lock until as_target_end() (no stall_begin() in between; the
- * loop's other threads keep our ids).  The pid a peer sees is still ours:
- * see "What an AF_UNIX peer sees of CMD" above.
+ * return.  Raw syscalls: they change this thread only; the loop's other
+ * threads, which may run while this one waits on a path lookup
+ * (stall.c), keep our ids.  The pid a peer sees is still ours: see "What
+ * an AF_UNIX peer sees of CMD" above.
  *
  * Return: 0, or -errno (then the call must not be made)
  */
@@ -431,12 +432,10 @@ static void as_target_end(const struct as_target *s)
 /**
  * struct unix_ctx - acting for a target on an AF_UNIX address
  * @as:		the ids we took (as_target_begin())
- * @here:	our working directory while in the target's, or -1
  * @pathfd:	O_PATH fd of the socket file the decision was made on
  */
 struct unix_ctx {
 	struct as_target as;
-	int here;
 	int pathfd;
 };
 
@@ -444,11 +443,6 @@ static void unix_leave(struct unix_ctx *u)
 {
 	if (u->pathfd >= 0)
 		close(u->pathfd);
-	if (u->here >= 0) {
-		if (fchdir(u->here))
-			log_warn("cannot return to our directory");
-		close(u->here);
-	}
 	as_target_end(&u->as);
 }
 
@@ -489,6 +483,12 @@ static void unix_name(const struct sockaddr_un *sun, socklen_t len,
  * connect is made to that very inode through /proc/self/fd/N.  The peer
  * then sees the target's ids (as_target_begin()).
  *
+ * The path is the target's choice and may lead through a FUSE or network
+ * file system whose lookups take as long as its server wants: it is
+ * resolved outside the loop's lock where each loop thread has its own
+ * root and working directory (stall_begin_fs()), relative to a directory
+ * fd rather than by chdir().
+ *
  * Return: 0 to go on, or -errno to answer (denials: the policy's errno)
  */
 static int unix_enter(struct target *t, const char *event, struct sa_dest *d,
@@ -497,11 +497,11 @@ static int unix_enter(struct target *t, const char *event, struct sa_dest *d,
 	struct sockaddr_un *sun = (struct sockaddr_un *)&d->emu;
 	char name[sizeof(sun->sun_path) + 2], real[PATH_MAX], lit[PATH_MAX];
 	char link[64], cwd[64];
+	cleanup_close int dirfd = -1;
 	struct verdict v;
+	int ret, away;
 	ssize_t n;
-	int ret;
 
-	u->here = -1;
 	u->pathfd = -1;
 	ret = as_target_begin(t, &u->as);
 	if (ret)
@@ -515,15 +515,19 @@ static int unix_enter(struct target *t, const char *event, struct sa_dest *d,
 		return v.allow ? 0 : -v.err;
 	}
 
-	if (name[0] != '/') {
-		u->here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", t->pid);
-		if (u->here < 0 || chdir(cwd))
-			return -errno;
-	}
-	u->pathfd = open(name, O_PATH | O_CLOEXEC);
-	if (u->pathfd < 0)
-		return -errno;
+	snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", t->pid);
+	away = stall_begin_fs(t);
+	if (away < 0)
+		return away;
+	if (name[0] != '/')
+		dirfd = open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (name[0] == '/' || dirfd >= 0)
+		u->pathfd = openat(dirfd, name, O_PATH | O_CLOEXEC);
+	ret = u->pathfd < 0 ? -errno : 0;
+	if (away)
+		stall_end(t);
+	if (ret)
+		return ret;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", u->pathfd);
 	n = readlink(link, real, sizeof(real) - 1);
 	if (n < 0)
@@ -534,11 +538,13 @@ static int unix_enter(struct target *t, const char *event, struct sa_dest *d,
 		verdict_deny_supervisor(t, event, real, &v);
 		return -v.err;
 	}
-	if (name[0] != '/' && getcwd(lit, sizeof(lit)))
-		snprintf(lit + strlen(lit), sizeof(lit) - strlen(lit), "/%s",
-			 name);
-	else
+	n = name[0] != '/' ? readlink(cwd, lit, sizeof(lit) - 1) : -1;
+	if (n > 0) {
+		lit[n] = '\0';
+		snprintf(lit + n, sizeof(lit) - (size_t)n, "/%s", name);
+	} else {
 		snprintf(lit, sizeof(lit), "%s", name);
+	}
 
 	verdict_decide_unix(t, event, real, strcmp(real, lit) ? lit : NULL,
 			    &v);
@@ -684,16 +690,21 @@ static void nc_setsockopt(const struct seccomp_notif *req, struct target *t)
 static int nc_unix_connect(struct target *t, int fd, struct sa_dest *d)
 {
 	struct unix_ctx u;
-	int ret;
+	int ret, away = 0;
 
 	ret = unix_enter(t, "connect", d, &u);
 	if (!ret)
 		ret = unix_no_fds(fd);
-	if (!ret) {
+	/* the socket file's permissions may ask its file system */
+	if (!ret)
+		ret = away = stall_begin_fs(t);
+	if (ret >= 0) {
 		privs_drop();
 		ret = connect(fd, (const struct sockaddr *)&d->emu,
 			      d->emu_len) ? -errno : 0;
 		privs_raise();
+		if (away)
+			stall_end(t);
 	}
 	unix_leave(&u);
 	return ret;
@@ -1003,7 +1014,7 @@ static ssize_t nc_send_one(struct target *t, int dup,
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct sa_dest d = { .kind = SA_NONE };
 	ssize_t n;
-	int ret;
+	int ret, away;
 
 	if (a->clen) {
 		ret = nc_cmsg_check(t, a);
@@ -1080,18 +1091,23 @@ static ssize_t nc_send_one(struct target *t, int dup,
 			if (!ret)
 				ret = unix_no_fds(dup);
 		} else {
-			u.here = u.pathfd = -1;
+			u.pathfd = -1;
 			ret = as_target_begin(t, &u.as);
 			if (ret == -EPERM)
 				ret = -EACCES;
 		}
 		n = -1;
-		if (!ret) {
+		away = 0;
+		if (!ret && d.kind == SA_UNIX)
+			ret = away = stall_begin_fs(t);	/* as for a connect */
+		if (ret >= 0) {
 			privs_drop();
 			n = sendmsg(dup, &m, a->flags | MSG_DONTWAIT |
 					     MSG_NOSIGNAL);
 			ret = n < 0 ? -errno : 0;
 			privs_raise();
+			if (away)
+				stall_end(t);
 		}
 		unix_leave(&u);
 	} else {

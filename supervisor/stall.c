@@ -42,17 +42,26 @@
  * their call, waiting to become the standby); and those still away.  At
  * most STALL_THREADS_MAX in all; when none is left to take over, a read
  * is refused (EAGAIN, logged) rather than risked: fail closed, never
- * freeze.  Threads never exit before the process does.  Every thread is
- * created by a runner (or by main() before the loop), so it inherits the
- * supervisor's blocked signal set and its own credentials; code that
- * changes per-thread credentials (privs.c, as_target_begin()) never spans
- * a stall_begin().  Nothing shared is touched without the lock.
+ * freeze.  Threads never exit before the process does.  Threads are made
+ * only by main() before the loop and by a standby as it takes over, so
+ * each inherits the supervisor's blocked signal set and its own
+ * credentials: a thread away in a call may hold CMD's ids
+ * (as_target_begin() spans the path lookup of an AF_UNIX connect) and its
+ * capabilities dropped (privs.c), all per thread, never passed on.
+ * Nothing shared is touched without the lock.  The calls bracketed: reads
+ * and writes of target memory (target.c), and the lookup, connect and
+ * send of an AF_UNIX path (netcall.c), which a FUSE or network file
+ * system on the way can make as slow.  Each thread unshares its root,
+ * working directory and umask (CLONE_FS), which nc_unix_bind() changes
+ * for a moment; where that is refused, path lookups keep the lock
+ * (stall_begin_fs()).
  *
  * Thread roles:  STANDBY -> RUNNER (takeover) -> away, demoted -> SPARE
  *                SPARE -> STANDBY (when there is none)
  */
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
@@ -97,6 +106,9 @@ static _Atomic uint64_t alert_until;	/* shorter ticks until then */
 /* Processes with a call of a demoted thread in flight, one entry each */
 static pid_t stuck[STALL_THREADS_MAX];
 static unsigned int n_stuck;
+
+/* Each loop thread has its own root, working directory and umask */
+static bool fs_private;
 
 static int (*thread_init_fn)(void);
 static void (*loop_fn)(void);
@@ -220,8 +232,9 @@ static void stall_takeover(struct stall_thread *me)
 
 	old->demoted = true;
 	stuck_add(old->away_tgid);
-	log_warn("a read of pid %d's memory hangs: its calls wait for it, "
-		 "the others go on", old->away_tgid);
+	log_warn("a call for pid %d hangs (on its memory or a file it "
+		 "names): its calls wait for it, the others go on",
+		 old->away_tgid);
 	runner = me;
 	standby = NULL;
 	n_idle--;
@@ -339,7 +352,8 @@ int stall_begin(struct target *t)
 	if (!me)
 		return 0;
 	if (me == runner) {
-		if (!n_idle && !stall_spawn()) {
+		/* not stall_spawn(): this thread may hold CMD's ids */
+		if (!n_idle) {
 			if (!warned_ms || loop_now_ms() - warned_ms > 10000) {
 				log_warn("every thread waits on a stalled "
 					 "read: reads refused (EAGAIN) until "
@@ -356,6 +370,29 @@ int stall_begin(struct target *t)
 	t->busy++;
 	pthread_mutex_unlock(&big);
 	return 0;
+}
+
+/**
+ * stall_begin_fs() - stall_begin() for a call that resolves a path
+ * @t:		the target it acts for
+ *
+ * A path is resolved from the calling thread's root and working
+ * directory, which nc_unix_bind() changes for a moment (chroot() into the
+ * target's root).  When every loop thread has its own (unshare(CLONE_FS)
+ * worked), such a call can run without the lock like a memory read; when
+ * not, it keeps the lock, and a file system that hangs it hangs the loop.
+ *
+ * Return: 1 if the lock was released (call stall_end()), 0 if kept, or
+ * -EAGAIN as stall_begin()
+ */
+int stall_begin_fs(struct target *t)
+{
+	int ret;
+
+	if (!self || !fs_private)
+		return 0;
+	ret = stall_begin(t);
+	return ret ? ret : 1;
 }
 
 /**
@@ -388,8 +425,10 @@ static void *stall_thread_main(void *arg)
 
 	self = me;
 	pthread_mutex_lock(&big);
-	if (thread_init_fn && thread_init_fn()) {
-		log_warn("a standby thread cannot start: out of memory");
+	/* With the lock: the runner is in no chroot() of nc_unix_bind() */
+	if ((fs_private && unshare(CLONE_FS)) ||
+	    (thread_init_fn && thread_init_fn())) {
+		log_warn("a standby thread cannot start: %s", strerror(errno));
 		n_idle--;
 		pthread_mutex_unlock(&big);
 		return NULL;
@@ -419,6 +458,9 @@ int stall_init(int (*thread_init)(void), void (*loop)(void),
 	loop_fn = loop;
 	unpark_fn = unpark;
 	resume_fn = resume;
+	/* Refused by some container seccomp profiles (docker's, without
+	 * CAP_SYS_ADMIN): then path lookups stay under the lock */
+	fs_private = !unshare(CLONE_FS);
 	pthread_mutex_lock(&big);
 	self = &threads[0];
 	self->th = pthread_self();

@@ -15,6 +15,7 @@ bool stall_runner(void);
 void stall_lock(void);
 void stall_unlock(void);
 int stall_begin(struct target *t);
+int stall_begin_fs(struct target *t);
 void stall_end(struct target *t);
 bool stall_stuck(pid_t tgid);
 bool stall_any(void);

@@ -537,10 +537,36 @@ if [ -c /dev/fuse ] && grep -qw fuse /proc/filesystems && [ -x "$SLOWFS" ]; then
 		"20 processes each stall a read on their own FUSE file: the others are answered at once (OK or EAGAIN, < 1.5 s), then all recovers" \
 		h20 "^connect OK" \
 		sh -c "rm -f '$T/slowfs.gate' '$T'/flood.*; (sleep 3; touch '$T/slowfs.gate') & for i in \$(seq 20); do '$ATK' mmap-connect '$T/slowfs/f'\$i $A:22 | tr '\n' ' ' >'$T'/flood.\$i & done; wait; cat '$T'/flood.*; echo; '$ATK' connect $A:22"
+	# The same through a path: an AF_UNIX connect to a name whose lookup
+	# waits (es-slowfs answers LOOKUP of "slow*" after the gate, ENOENT).
+	# The supervisor resolves the path itself; another process's allowed
+	# connect must not wait for that lookup.
+	cat >"$T/uxstall.py" <<-'PY'
+		import errno, os, socket, sys, time
+		if os.fork() == 0:
+		    time.sleep(0.3)
+		    t = time.time()
+		    s = socket.socket()
+		    r = s.connect_ex((sys.argv[2], 22))
+		    print("other", errno.errorcode.get(r, "OK"), "other-ms", int((time.time() - t) * 1000))
+		    sys.exit(0)
+		u = socket.socket(socket.AF_UNIX)
+		r = u.connect_ex(sys.argv[1])
+		print("unix-connect", errno.errorcode.get(r, "OK"))
+		os.wait()
+	PY
+	NOBASE="a stall has no far side; the other process's connect time is the oracle" \
+	BASE_WANT="other OK other-ms" \
+	DEFEAT="other-ms ([0-9]{5,}|[2-9][0-9]{3}|1[5-9][0-9]{2})( |$)|other E" \
+	attack fuse-unix-path-stall \
+		"AF_UNIX connect to a path whose FUSE lookup waits: another process's allowed connect goes on at once (< 1.5 s)" \
+		- "^other OK other-ms [0-9]+ unix-connect ENOENT" \
+		sh -c "rm -f '$T/slowfs.gate'; (sleep 3; touch '$T/slowfs.gate') & python3 '$T/uxstall.py' '$T/slowfs/slowsock' $A | sort | tr '\n' ' '"
 else
-	_tap_n=$((_tap_n + 2))
-	echo "ok $((_tap_n - 1)) - fuse-page-stall # SKIP no FUSE in this kernel"
-	echo "ok $_tap_n - fuse-page-stall-flood # SKIP no FUSE in this kernel"
+	_tap_n=$((_tap_n + 3))
+	echo "ok $((_tap_n - 2)) - fuse-page-stall # SKIP no FUSE in this kernel"
+	echo "ok $((_tap_n - 1)) - fuse-page-stall-flood # SKIP no FUSE in this kernel"
+	echo "ok $_tap_n - fuse-unix-path-stall # SKIP no FUSE in this kernel"
 fi
 # The ways CMD could make such a file itself are closed: userfaultfd
 # (above), user namespaces (tests/integration/25-userns.sh), and mounting.

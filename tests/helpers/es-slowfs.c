@@ -6,8 +6,10 @@
  * Mounts (as root, with mount(2): no libfuse, no fusermount) a filesystem
  * with regular files "f", "f1" ... "f999" (each its own inode) of one page, whose first bytes are a struct
  * sockaddr_in (or sockaddr_in6 for [ADDR]:PORT) for ADDR:PORT.  Every READ
- * is answered only once the file GATE exists (or after 60 s); the other
- * requests are answered at once, also while reads wait.  Page cache is
+ * is answered only once the file GATE exists (or after 60 s), and so is a
+ * LOOKUP of any name starting with "slow" (then ENOENT): a path whose
+ * resolution waits.  The other requests are answered at once, also while
+ * those wait.  Page cache is
  * never kept across opens, so the first touch of a fresh mapping of "f"
  * waits for the gate: this is a file "on a slow network filesystem" in a
  * container, made to order.  Each read prints "read-waited MS" on stdout.
@@ -86,6 +88,7 @@ static long ms_since(const struct timespec *t0)
 /* READs waiting for the gate */
 #define MAX_WAITING	256
 static struct waiting {
+	bool lookup;
 	uint64_t unique;
 	uint64_t offset;
 	uint32_t size;
@@ -97,6 +100,12 @@ static void answer_read(int fd, const struct waiting *w)
 {
 	size_t len = w->size;
 
+	if (w->lookup) {
+		printf("lookup-waited %ld\n", ms_since(&w->t0));
+		fflush(stdout);
+		reply(fd, w->unique, ENOENT, NULL, 0);
+		return;
+	}
 	if (w->offset >= PAGE)
 		len = 0;
 	else if (w->offset + len > PAGE)
@@ -219,6 +228,17 @@ int main(int argc, char **argv)
 			const char *name = arg;
 			char *end;
 			long k = 0;
+
+			if (!strncmp(name, "slow", 4) &&
+			    n_waiting < MAX_WAITING) {
+				struct waiting *w = &waiting[n_waiting++];
+
+				memset(w, 0, sizeof(*w));
+				w->lookup = true;
+				w->unique = in->unique;
+				clock_gettime(CLOCK_MONOTONIC, &w->t0);
+				break;
+			}
 
 			if (name[0] == 'f' && name[1])
 				k = strtol(name + 1, &end, 10);
