@@ -20,6 +20,10 @@
  *   stream or datagram sockets with protocol 0; everything else notifies
  *   and the supervisor decides (TCP/UDP/MPTCP by number, ICMP if the policy
  *   allows it, netlink route; raw, packet, SCTP, ... fail);
+ * - with unix.deny_fd_passing in the policy at start, socket(AF_UNIX)
+ *   notifies too: the supervisor makes a socket that refuses fds and hands
+ *   it over (SECCOMP_IOCTL_NOTIF_ADDFD); setsockopt(SO_PASSRIGHTS), which
+ *   could turn that back on, always notifies;
  * - io_uring fails with ENOSYS (its SQEs would connect and send unseen);
  * - IP source routing (IP_OPTIONS, IPv6 routing headers) fails with EPERM,
  *   and so does UDP_CORK (a corked datagram grows by sends we never see);
@@ -59,6 +63,10 @@
 
 #include "filter.h"
 
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS	83	/* Linux 6.16 */
+#endif
+
 #ifndef USERFAULTFD_IOC_NEW
 #define USERFAULTFD_IOC_NEW	_IO(0xAA, 0x00)
 #endif
@@ -69,6 +77,14 @@
 #endif
 
 #define INT32(x)	0xffffffffULL, (scmp_datum_t)(uint32_t)(x)
+
+static bool notify_unix;
+
+/* unix.deny_fd_passing: send socket(AF_UNIX) to the supervisor too */
+void filter_notify_unix_sockets(bool notify)
+{
+	notify_unix = notify;
+}
 
 static int filter_rules_socket(scmp_filter_ctx ctx)
 {
@@ -109,6 +125,10 @@ static int filter_rules_socket(scmp_filter_ctx ctx)
 					       SCMP_SYS(socket), 2, fam,
 					       SCMP_A2(SCMP_CMP_NE, 0));
 	}
+	if (!ret && notify_unix)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(socket),
+				       1, SCMP_A0(SCMP_CMP_MASKED_EQ,
+						  INT32(AF_UNIX)));
 	return ret;
 }
 
@@ -217,6 +237,11 @@ static int filter_rules(scmp_filter_ctx ctx, pid_t sup)
 	ret |= seccomp_rule_add(ctx, eperm, SCMP_SYS(setsockopt), 2,
 				SCMP_A1(SCMP_CMP_MASKED_EQ, INT32(IPPROTO_UDP)),
 				SCMP_A2(SCMP_CMP_MASKED_EQ, INT32(UDP_CORK)));
+	/* SO_PASSRIGHTS: CMD may not let fds in again (deny_fd_passing) */
+	ret |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(setsockopt), 2,
+				SCMP_A1(SCMP_CMP_MASKED_EQ, INT32(SOL_SOCKET)),
+				SCMP_A2(SCMP_CMP_MASKED_EQ,
+					INT32(SO_PASSRIGHTS)));
 	ret |= filter_rules_self(ctx, sup);
 	return ret;
 }

@@ -10,6 +10,7 @@
 
 void filter_allow_userns(bool allow);
 void filter_notify_ingress(bool on);
+void filter_notify_unix_sockets(bool notify);
 int filter_build(pid_t supervisor, struct sock_fprog *prog);
 void filter_free(struct sock_fprog *prog);
 int filter_install(const struct sock_fprog *prog);

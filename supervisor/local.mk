@@ -15,6 +15,7 @@ supervisor_libsupervisor_a_SOURCES = \
 	supervisor/reaper.c supervisor/reaper.h \
 	supervisor/sockaddr.c supervisor/sockaddr.h \
 	supervisor/spawn.c supervisor/spawn.h \
+	supervisor/stall.c supervisor/stall.h \
 	supervisor/target.c supervisor/target.h \
 	supervisor/util.c supervisor/util.h \
 	supervisor/verdict.c supervisor/verdict.h \
@@ -43,7 +44,7 @@ egress_supervise_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) \
 	$(OPENSSL_CFLAGS)
 egress_supervise_LDADD = supervisor/libsupervisor.a supervisor/libdns.a \
 	supervisor/libproto.a policy/libpolicy.a $(SECCOMP_LIBS) $(CAP_LIBS) \
-	$(CARES_LIBS) $(YAML_LIBS) $(OPENSSL_LIBS)
+	$(CARES_LIBS) $(YAML_LIBS) $(OPENSSL_LIBS) -lpthread
 if STATIC_BINARY
 # -no-pie after the -pie of ES_LDFLAGS: Debian's static libraries are not PIC.
 # --user NAME then needs the glibc NSS modules at run time; numbers do not.

@@ -30,6 +30,7 @@
 #include "relay.h"
 #include "resolvconf.h"
 #include "spawn.h"
+#include "stall.h"
 #include "suggest.h"
 #include "target.h"
 #include "util.h"
@@ -536,22 +537,45 @@ static const char *setup_shim(void)
 	return path;
 }
 
+/*
+ * The loop.  Whichever thread runs it holds stall.c's lock, except in
+ * epoll_wait() and in calls that may block on a target; a thread that lost
+ * the loop during such a call finishes the event it was handling, leaves
+ * the level-triggered rest of its batch to the new runner (it sees them
+ * again), handles the relay's edge-triggered ones, and waits in
+ * stall_idle().
+ */
+static uint64_t last_timer;
+
 static int main_loop(void)
 {
 	struct epoll_event evs[64];
-	uint64_t last_timer = 0;
 	int status, i, n;
 
 	for (;;) {
-		n = epoll_wait(loop_fd(), evs, ARRAY_SIZE(evs),
-			       relay_busy() ? 0 : dns_stub_timeout_ms(1000));
+		int timeout;
+
+		stall_idle();
+		timeout = relay_busy() ? 0 : dns_stub_timeout_ms(1000);
+		stall_unlock();
+		n = epoll_wait(loop_fd(), evs, ARRAY_SIZE(evs), timeout);
 		if (n < 0 && errno != EINTR)
 			die("epoll_wait: %s", strerror(errno));
+		stall_lock();
 		clock_gettime(CLOCK_MONOTONIC, &loop_now);
 
 		for (i = 0; i < n; i++) {
 			union loop_ref ref = { .u64 = evs[i].data.u64 };
 
+			if (!stall_runner()) {
+				/* This thread lost the loop in a stalled call:
+				 * the new runner sees level-triggered events
+				 * again, but not the relay's edge-triggered
+				 * ones, which are ours to handle */
+				if (ref.type == LOOP_RELAY)
+					relay_handler(ref, evs[i].events);
+				continue;
+			}
 			switch ((enum loop_type)ref.type) {
 			case LOOP_NOTIFY:
 				notify_handler(ref, evs[i].events);
@@ -591,6 +615,8 @@ static int main_loop(void)
 			}
 		}
 		relay_run();
+		if (!stall_runner())
+			continue;
 		dns_stub_timer();
 		if (reaper_done(&status))
 			return status;
@@ -605,9 +631,24 @@ static int main_loop(void)
 	}
 }
 
+/* CMD's filter, kept for `egress-supervise exec` (control.c) */
+static struct sock_fprog prog;
+
+/* What every thread that runs the loop ends with: CMD's exit status */
+__attribute__((noreturn)) static void loop_thread(void)
+{
+	int ret = main_loop();
+
+	control_exit();
+	filter_free(&prog);
+	relay_shutdown();
+	metrics_exit();
+	resolvconf_restore();
+	exit(ret);
+}
+
 int main(int argc, char **argv)
 {
-	struct sock_fprog prog = { 0 };
 	struct spawn_opts so = { 0 };
 	struct rlimit nofile;
 	struct policy *p;
@@ -663,6 +704,7 @@ int main(int argc, char **argv)
 	filter_notify_ingress(policy_has_ingress(p));
 	if (policy_has_ingress(p))
 		ingress_sock_probe(p);
+	filter_notify_unix_sockets(policy_unix_deny_fd_passing(p));
 	ret = filter_build(getpid(), &prog);
 	if (ret)
 		die("building the seccomp filter: %s", strerror(-ret));
@@ -704,6 +746,7 @@ int main(int argc, char **argv)
 	so.shim_path = setup_shim();
 	so.shim_socket = lookup_socket_name();
 	so.shim_udp_connect = opts.shim_udp_connect;
+	so.no_fd_passing = policy_unix_deny_fd_passing(p);
 	if (!getrlimit(RLIMIT_NOFILE, &nofile))
 		so.nofile = &nofile;	/* before raise_nofile() */
 	/* Before CMD runs: it must not take the path first.  The exec'd
@@ -733,11 +776,8 @@ int main(int argc, char **argv)
 	if (ret)
 		die("listening for notifications: %s", strerror(-ret));
 
-	ret = main_loop();
-	control_exit();
-	filter_free(&prog);
-	relay_shutdown();
-	metrics_exit();
-	resolvconf_restore();
-	return ret;
+	/* -EAGAIN (single-threaded) is warned about and not fatal */
+	stall_init(netcall_thread_init, loop_thread, notify_unpark,
+		   notify_resume);
+	loop_thread();
 }

@@ -54,6 +54,7 @@
 #include "quic_gate.h"
 #include "relay.h"
 #include "sockaddr.h"
+#include "stall.h"
 #include "target.h"
 #include "util.h"
 #include "verdict.h"
@@ -72,20 +73,31 @@
 #define CONTROL_ROOM	(CONTROL_MAX + 64)
 #define SCM_MAX_FD	253
 
-static uint8_t *payload;
-static uint8_t *control;
-static struct iovec *iovs;
+/* Per thread: a thread that runs the loop may leave it in a stalled read
+ * of target memory and finish its notification later (stall.c) */
+static __thread uint8_t *payload;
+static __thread uint8_t *control;
+static __thread struct iovec *iovs;
 static uint32_t native_arch;
 
-int netcall_init(void)
+/* The calling thread's buffers; each thread that runs the loop needs them */
+int netcall_thread_init(void)
 {
-	native_arch = seccomp_arch_native();
 	payload = malloc(SEND_MAX);
 	control = malloc(CONTROL_ROOM);
 	iovs = calloc(UIO_MAXIOV, sizeof(*iovs));
 	if (!payload || !control || !iovs)
 		return -ENOMEM;
-	return quic_gate_init();
+	return 0;
+}
+
+int netcall_init(void)
+{
+	int ret;
+
+	native_arch = seccomp_arch_native();
+	ret = netcall_thread_init();
+	return ret ? ret : quic_gate_init();
 }
 
 /**
@@ -165,6 +177,9 @@ static int nc_fetch_socket(struct target *t, int fd, struct sock_info *si,
 /* ------------------------------------------------------------------ */
 /* socket()                                                           */
 
+static void nc_socket_unix(const struct seccomp_notif *req, struct target *t,
+			   int type, int proto);
+
 /**
  * nc_socket() - decide a socket() the filter did not let through
  *
@@ -216,6 +231,10 @@ static void nc_socket(const struct seccomp_notif *req, struct target *t)
 		   (base == SOCK_RAW || base == SOCK_DGRAM)) {
 		reason = "netlink route";
 	} else if (family == AF_UNIX) {
+		if (policy_unix_deny_fd_passing(verdict_policy())) {
+			nc_socket_unix(req, t, type, proto);
+			return;
+		}
 		reason = "unix";
 	} else {
 		err = EAFNOSUPPORT;
@@ -257,6 +276,37 @@ static void nc_redirect_dns(int sock_family, struct sa_dest *d)
 
 /* ------------------------------------------------------------------ */
 /* connect()                                                          */
+
+/*
+ * What an AF_UNIX peer sees of CMD.  The kernel takes a stream client's
+ * credentials at connect() from the task that calls it (SO_PEERCRED,
+ * SO_PEERGROUPS, SO_PEERPIDFD), and a datagram's SCM_CREDENTIALS (under
+ * SO_PASSCRED) from the sender at each send: here, our thread.  Acting
+ * under as_target_begin(), that thread has CMD's real and effective uid
+ * and gid and its supplementary groups, so the peer's uid, gid and groups
+ * are CMD's.  Its pid is ours: SO_PEERCRED's pid, SO_PEERPIDFD, and the
+ * pid of SCM_CREDENTIALS are task_tgid(current) of the connecting or
+ * sending task, and nothing lets a task connect under another's pid.  The
+ * ways to give the peer CMD's pid were weighed and refused:
+ * - answering with CONTINUE lets CMD's thread connect with CMD's pid, but
+ *   the kernel then reads the address from CMD's memory again, after our
+ *   check, and another thread can swap the path in between (invariant 1);
+ * - connecting a socket ourselves and installing it in CMD with
+ *   SECCOMP_IOCTL_NOTIF_ADDFD changes nothing: the credentials were taken
+ *   at our connect();
+ * - continuing, then checking which socket the connect reached (sock_diag
+ *   UNIX_DIAG_PEER and UNIX_DIAG_VFS of the peer) comes too late: the
+ *   connection exists when we look, and CMD's other threads may already
+ *   have written to it;
+ * - making CMD's own thread connect to a path that cannot be swapped needs
+ *   its memory to hold still between our check and the kernel's read, and
+ *   nothing in CMD's own address space can be made to.
+ * So the peer sees CMD's uid, gid and groups, which is what servers
+ * authenticate with (docker, podman, containerd, systemd, D-Bus EXTERNAL),
+ * and the supervisor's pid.  A server that derives identity from the pid
+ * (reading /proc/PID, a pidfd) finds the supervisor: with --user, a
+ * process of another uid than SO_PEERCRED says.  README: known limits.
+ */
 
 /**
  * struct as_target - the supervisor's ids while acting for a target
@@ -323,8 +373,10 @@ static int target_ids(pid_t pid, struct as_target *ids)
  * root's): CMD could reach sockets it may not, or be taken for root by a
  * server that trusts uid 0 - a confused deputy.  So the call is made
  * under the target's ids and supplementary groups.  The saved ids stay ours, which is what lets us
- * return.  Raw syscalls: they change this thread only, and the supervisor
- * has no other.  The pid a peer sees is still ours (README: known limits).
+ * return.  Raw syscalls: they change this thread only; the loop's other
+ * threads, which may run while this one waits on a path lookup
+ * (stall.c), keep our ids.  The pid a peer sees is still ours: see "What
+ * an AF_UNIX peer sees of CMD" above.
  *
  * Return: 0, or -errno (then the call must not be made)
  */
@@ -380,12 +432,10 @@ static void as_target_end(const struct as_target *s)
 /**
  * struct unix_ctx - acting for a target on an AF_UNIX address
  * @as:		the ids we took (as_target_begin())
- * @here:	our working directory while in the target's, or -1
  * @pathfd:	O_PATH fd of the socket file the decision was made on
  */
 struct unix_ctx {
 	struct as_target as;
-	int here;
 	int pathfd;
 };
 
@@ -393,11 +443,6 @@ static void unix_leave(struct unix_ctx *u)
 {
 	if (u->pathfd >= 0)
 		close(u->pathfd);
-	if (u->here >= 0) {
-		if (fchdir(u->here))
-			log_warn("cannot return to our directory");
-		close(u->here);
-	}
 	as_target_end(&u->as);
 }
 
@@ -438,6 +483,12 @@ static void unix_name(const struct sockaddr_un *sun, socklen_t len,
  * connect is made to that very inode through /proc/self/fd/N.  The peer
  * then sees the target's ids (as_target_begin()).
  *
+ * The path is the target's choice and may lead through a FUSE or network
+ * file system whose lookups take as long as its server wants: it is
+ * resolved outside the loop's lock where each loop thread has its own
+ * root and working directory (stall_begin_fs()), relative to a directory
+ * fd rather than by chdir().
+ *
  * Return: 0 to go on, or -errno to answer (denials: the policy's errno)
  */
 static int unix_enter(struct target *t, const char *event, struct sa_dest *d,
@@ -446,11 +497,11 @@ static int unix_enter(struct target *t, const char *event, struct sa_dest *d,
 	struct sockaddr_un *sun = (struct sockaddr_un *)&d->emu;
 	char name[sizeof(sun->sun_path) + 2], real[PATH_MAX], lit[PATH_MAX];
 	char link[64], cwd[64];
+	cleanup_close int dirfd = -1;
 	struct verdict v;
+	int ret, away;
 	ssize_t n;
-	int ret;
 
-	u->here = -1;
 	u->pathfd = -1;
 	ret = as_target_begin(t, &u->as);
 	if (ret)
@@ -464,15 +515,19 @@ static int unix_enter(struct target *t, const char *event, struct sa_dest *d,
 		return v.allow ? 0 : -v.err;
 	}
 
-	if (name[0] != '/') {
-		u->here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", t->pid);
-		if (u->here < 0 || chdir(cwd))
-			return -errno;
-	}
-	u->pathfd = open(name, O_PATH | O_CLOEXEC);
-	if (u->pathfd < 0)
-		return -errno;
+	snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", t->pid);
+	away = stall_begin_fs(t);
+	if (away < 0)
+		return away;
+	if (name[0] != '/')
+		dirfd = open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (name[0] == '/' || dirfd >= 0)
+		u->pathfd = openat(dirfd, name, O_PATH | O_CLOEXEC);
+	ret = u->pathfd < 0 ? -errno : 0;
+	if (away)
+		stall_end(t);
+	if (ret)
+		return ret;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", u->pathfd);
 	n = readlink(link, real, sizeof(real) - 1);
 	if (n < 0)
@@ -483,11 +538,13 @@ static int unix_enter(struct target *t, const char *event, struct sa_dest *d,
 		verdict_deny_supervisor(t, event, real, &v);
 		return -v.err;
 	}
-	if (name[0] != '/' && getcwd(lit, sizeof(lit)))
-		snprintf(lit + strlen(lit), sizeof(lit) - strlen(lit), "/%s",
-			 name);
-	else
+	n = name[0] != '/' ? readlink(cwd, lit, sizeof(lit) - 1) : -1;
+	if (n > 0) {
+		lit[n] = '\0';
+		snprintf(lit + n, sizeof(lit) - (size_t)n, "/%s", name);
+	} else {
 		snprintf(lit, sizeof(lit), "%s", name);
+	}
 
 	verdict_decide_unix(t, event, real, strcmp(real, lit) ? lit : NULL,
 			    &v);
@@ -531,21 +588,123 @@ static int unix_no_fds(int fd)
 }
 
 /**
+ * nc_socket_unix() - an AF_UNIX socket for CMD that refuses fds
+ * @req:	the socket() notification (the filter sends AF_UNIX ones
+ *		only when the policy had deny_fd_passing at start)
+ * @t:		target
+ * @type:	type and SOCK_NONBLOCK/SOCK_CLOEXEC, checked by nc_socket()
+ * @proto:	protocol
+ *
+ * unix.deny_fd_passing covers every AF_UNIX socket of CMD, also those it
+ * binds, listens and accepts on itself (an accepted socket inherits
+ * SO_PASSRIGHTS from its listener) and its datagram sockets: a peer
+ * outside the filter could otherwise hand CMD a socket through them.
+ * No call that could set the option is notified after socket(), so we
+ * create the socket (under CMD's ids: its owner is CMD), turn
+ * SO_PASSRIGHTS off, and install it in CMD with SECCOMP_IOCTL_NOTIF_ADDFD,
+ * which also answers the call with the new fd number.  Turning the option
+ * back on is refused (nc_setsockopt()).  Arguments are registers: nothing
+ * was read from the target.
+ */
+static void nc_socket_unix(const struct seccomp_notif *req, struct target *t,
+			   int type, int proto)
+{
+	cleanup_close int s = -1;
+	struct as_target as;
+	int ret;
+
+	ret = as_target_begin(t, &as);
+	if (ret) {
+		notify_respond(req->id, 0, -ret);
+		return;
+	}
+	s = socket(AF_UNIX, type | SOCK_CLOEXEC, proto);
+	ret = s < 0 ? -errno : 0;
+	as_target_end(&as);
+	if (!ret)
+		ret = unix_no_fds(s);
+	if (ret == -EPERM)
+		verdict_log_socket(t, AF_UNIX, type, proto, false, EPERM,
+				   "unix.deny_fd_passing needs SO_PASSRIGHTS");
+	if (!ret)
+		ret = notify_addfd(req->id, s, type & SOCK_CLOEXEC);
+	if (ret < 0 && ret != -ENOENT)
+		notify_respond(req->id, 0, -ret);
+}
+
+/**
+ * nc_setsockopt() - SO_PASSRIGHTS, the one option the filter sends us
+ *
+ * Under unix.deny_fd_passing CMD's AF_UNIX sockets have SO_PASSRIGHTS off
+ * (nc_socket_unix(), unix_no_fds()); turning it on again is refused.  The
+ * value lies in CMD's memory: it is read once and the option set on our
+ * duplicate, never continued.
+ */
+static void nc_setsockopt(const struct seccomp_notif *req, struct target *t)
+{
+	int fd = (int)req->data.args[0];
+	int level = (int)req->data.args[1];
+	int name = (int)req->data.args[2];
+	uint64_t uval = req->data.args[3];
+	int len = (int)req->data.args[4];
+	cleanup_close int dup = -1;
+	struct sock_info si;
+	int val, ret;
+
+	if (level != SOL_SOCKET || name != SO_PASSRIGHTS) {
+		notify_respond(req->id, 0, ENOSYS);
+		return;
+	}
+	dup = nc_fetch_socket(t, fd, &si, false);
+	if (dup < 0) {
+		notify_respond(req->id, 0, -dup);
+		return;
+	}
+	/* sk_setsockopt(): an int, at least */
+	if (len < (int)sizeof(int)) {
+		notify_respond(req->id, 0, EINVAL);
+		return;
+	}
+	ret = target_read(t, &val, uval, sizeof(val));
+	if (!notify_valid(req->id))
+		return;
+	if (ret) {
+		notify_respond(req->id, 0, -ret);
+		return;
+	}
+	if (val && policy_unix_deny_fd_passing(verdict_policy())) {
+		verdict_log_socket(t, si.family, si.type, si.proto, false,
+				   EPERM, "SO_PASSRIGHTS on: "
+				   "unix.deny_fd_passing");
+		notify_respond(req->id, 0, EPERM);
+		return;
+	}
+	ret = setsockopt(dup, SOL_SOCKET, SO_PASSRIGHTS, &val, sizeof(val)) ?
+		      -errno : 0;
+	notify_respond(req->id, 0, -ret);
+}
+
+/**
  * nc_unix_connect() - decide, and connect our duplicate to an AF_UNIX name
  */
 static int nc_unix_connect(struct target *t, int fd, struct sa_dest *d)
 {
 	struct unix_ctx u;
-	int ret;
+	int ret, away = 0;
 
 	ret = unix_enter(t, "connect", d, &u);
 	if (!ret)
 		ret = unix_no_fds(fd);
-	if (!ret) {
+	/* the socket file's permissions may ask its file system */
+	if (!ret)
+		ret = away = stall_begin_fs(t);
+	if (ret >= 0) {
 		privs_drop();
 		ret = connect(fd, (const struct sockaddr *)&d->emu,
 			      d->emu_len) ? -errno : 0;
 		privs_raise();
+		if (away)
+			stall_end(t);
 	}
 	unix_leave(&u);
 	return ret;
@@ -855,7 +1014,7 @@ static ssize_t nc_send_one(struct target *t, int dup,
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct sa_dest d = { .kind = SA_NONE };
 	ssize_t n;
-	int ret;
+	int ret, away;
 
 	if (a->clen) {
 		ret = nc_cmsg_check(t, a);
@@ -932,18 +1091,23 @@ static ssize_t nc_send_one(struct target *t, int dup,
 			if (!ret)
 				ret = unix_no_fds(dup);
 		} else {
-			u.here = u.pathfd = -1;
+			u.pathfd = -1;
 			ret = as_target_begin(t, &u.as);
 			if (ret == -EPERM)
 				ret = -EACCES;
 		}
 		n = -1;
-		if (!ret) {
+		away = 0;
+		if (!ret && d.kind == SA_UNIX)
+			ret = away = stall_begin_fs(t);	/* as for a connect */
+		if (ret >= 0) {
 			privs_drop();
 			n = sendmsg(dup, &m, a->flags | MSG_DONTWAIT |
 					     MSG_NOSIGNAL);
 			ret = n < 0 ? -errno : 0;
 			privs_raise();
+			if (away)
+				stall_end(t);
 		}
 		unix_leave(&u);
 	} else {
@@ -1485,6 +1649,9 @@ void netcall_dispatch(const struct seccomp_notif *req)
 		break;
 	case SYS_bind:
 		nc_bind(req, t);
+		break;
+	case SYS_setsockopt:
+		nc_setsockopt(req, t);
 		break;
 	default:
 		/* The filter notifies nothing else; refuse what we don't know */

@@ -6,6 +6,7 @@
 #include <linux/seccomp.h>
 
 int netcall_init(void);
+int netcall_thread_init(void);
 void netcall_dispatch(const struct seccomp_notif *req);
 
 #endif /* NETCALL_H */

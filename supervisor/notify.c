@@ -18,6 +18,11 @@
  *   from the start: memory read, decision, send.  Re-reading is safe: what
  *   is sent is always what was decided.
  *
+ * - a call of a process on whose memory another call of ours hangs (a
+ *   page that takes for ever to come in, see stall.c) waits in a
+ *   PENDING_STALLED slot, without reading anything, until that call
+ *   returns; then it is handled from the start.
+ *
  * Slots are bounded, globally and per process; a slot whose notification is
  * no longer valid (the target died) is released by notify_timer().
  *
@@ -30,6 +35,10 @@
  * is closed once no slot refers to it.  With
  * WAIT_KILLABLE_RECV the target cannot be interrupted by a non-fatal signal
  * while we hold its notification, so no call is ever performed twice.
+ *
+ * Each notification is handled from a copy on the handling thread's stack:
+ * a thread can leave the loop in a stalled read and finish later (stall.c),
+ * and then answers through its own listener again (notify_resume()).
  *
  * Slot states:	FREE -> CONNECT | RERUN -> FREE
  */
@@ -46,6 +55,7 @@
 #include "metrics.h"
 #include "netcall.h"
 #include "notify.h"
+#include "stall.h"
 #include "util.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -62,6 +72,7 @@ enum pending_state {
 	PENDING_FREE,
 	PENDING_CONNECT,	/* waiting for the connect to complete */
 	PENDING_RERUN,		/* waiting for room to send */
+	PENDING_STALLED,	/* waiting for a stalled call on its process */
 };
 
 struct pending {
@@ -89,6 +100,8 @@ static struct notify_listener {
 
 static int notify_fd = -1;		/* the current listener */
 static unsigned int notify_cur;		/* its index */
+/* The listener of the notification this thread handles (stall.c) */
+static __thread int thread_cur = -1;
 static struct seccomp_notif *req_buf;
 static struct seccomp_notif_resp *resp_buf;
 static size_t resp_size;
@@ -158,6 +171,22 @@ static void notify_use(unsigned int i)
 {
 	notify_cur = i;
 	notify_fd = listeners[i].fd;
+	thread_cur = (int)i;
+}
+
+/**
+ * notify_resume() - a thread back from a stalled call takes its listener
+ *
+ * While it was away another thread may have made another listener the
+ * current one; the notification it finishes must be answered through its
+ * own.  A listener closed meanwhile leaves answers failing (EBADF).
+ */
+void notify_resume(void)
+{
+	if (thread_cur < 0)
+		return;
+	notify_cur = (unsigned int)thread_cur;
+	notify_fd = listeners[thread_cur].fd;
 }
 
 /* Close a hung-up listener once nothing will answer through it */
@@ -212,14 +241,52 @@ int notify_continue(uint64_t id)
 	return notify_send();
 }
 
+/**
+ * notify_addfd() - install our fd in the target and answer with its number
+ * @id:		notification id
+ * @srcfd:	our fd; the target gets its own reference to the same file
+ * @cloexec:	O_CLOEXEC on the target's fd
+ *
+ * SECCOMP_ADDFD_FLAG_SEND (5.14) does both at once; before it the fd is
+ * installed, then the call answered.
+ *
+ * Return: the target's fd number, or -errno (-ENOENT: the target went
+ * away; otherwise the notification is still to be answered)
+ */
+int notify_addfd(uint64_t id, int srcfd, bool cloexec)
+{
+	struct seccomp_notif_addfd a = {
+		.id = id,
+		.flags = SECCOMP_ADDFD_FLAG_SEND,
+		.srcfd = (uint32_t)srcfd,
+		.newfd_flags = cloexec ? O_CLOEXEC : 0,
+	};
+	int fd;
+
+	fd = ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+	if (fd >= 0)
+		return fd;
+	if (errno != EINVAL)
+		return -errno;
+	a.flags = 0;
+	fd = ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+	if (fd < 0)
+		return -errno;
+	notify_respond(id, fd, 0);
+	return fd;
+}
+
 bool notify_valid(uint64_t id)
 {
 	return !ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id);
 }
 
+static bool notify_park(const struct seccomp_notif *req);
+
 void notify_handler(union loop_ref ref, uint32_t events)
 {
 	struct notify_listener *l;
+	struct seccomp_notif req;
 
 	if (ref.idx >= NOTIFY_LISTENERS)
 		return;
@@ -243,7 +310,9 @@ void notify_handler(union loop_ref ref, uint32_t events)
 		return;
 	}
 	metrics_notification();
-	netcall_dispatch(req_buf);
+	req = *req_buf;
+	if (!notify_park(&req))
+		netcall_dispatch(&req);
 }
 
 static struct pending *pending_get(void)
@@ -277,7 +346,8 @@ static int pending_add(struct pending *p, enum pending_state state,
 
 	if (!target_pending_get(t, PENDING_PER_PROCESS))
 		return -EAGAIN;
-	ret = loop_add(dupfd, EPOLLOUT | EPOLLERR | EPOLLHUP, ref);
+	ret = dupfd < 0 ? 0 :
+			  loop_add(dupfd, EPOLLOUT | EPOLLERR | EPOLLHUP, ref);
 	if (ret) {
 		target_pending_put(t);
 		return ret;
@@ -295,8 +365,10 @@ static int pending_add(struct pending *p, enum pending_state state,
 
 static void pending_release(struct pending *p)
 {
-	loop_del(p->dupfd);
-	close(p->dupfd);
+	if (p->dupfd >= 0) {
+		loop_del(p->dupfd);
+		close(p->dupfd);
+	}
 	p->dupfd = -1;
 	target_pending_put(p->t);
 	pending_used--;
@@ -370,7 +442,64 @@ void notify_pending_handler(union loop_ref ref, uint32_t events)
 	/* PENDING_RERUN: start over with a fresh read of the target */
 	req = p->req;
 	pending_release(p);
-	netcall_dispatch(&req);
+	if (!notify_park(&req))
+		netcall_dispatch(&req);
+}
+
+/**
+ * notify_park() - hold a call of a process whose memory hangs
+ * @req:	the notification (of the current listener), not yet answered
+ *
+ * While a call of ours on a process's memory hangs (stall.c), its other
+ * calls would most likely hang on the same page or on its mmap lock, and
+ * each would cost the loop a takeover: they wait in a slot instead, and
+ * notify_unpark() runs them when the hanging call returns.
+ *
+ * Return: true if the call was taken care of (parked, or answered EAGAIN
+ * when out of slots), false if the caller should handle it now
+ */
+static bool notify_park(const struct seccomp_notif *req)
+{
+	struct pending *p;
+	struct target *t;
+
+	if (!stall_any())
+		return false;
+	t = target_get((pid_t)req->pid);
+	if (!t || !stall_stuck(t->tgid))
+		return false;
+	p = pending_get();
+	if (!p || pending_add(p, PENDING_STALLED, req, t, -1)) {
+		log_warn("pid %d: too many calls wait for a stalled read",
+			 req->pid);
+		notify_respond(req->id, 0, EAGAIN);
+	}
+	return true;
+}
+
+/**
+ * notify_unpark() - run the calls parked for a process
+ * @tgid:	the process, whose hanging call just returned
+ *
+ * Called by the thread that made that call, with the loop's lock.  The
+ * process is no longer marked, so nothing new gets parked for it.
+ */
+void notify_unpark(pid_t tgid)
+{
+	size_t i;
+
+	for (i = 0; i < PENDING_MAX && pending_used; i++) {
+		struct pending *p = &pending[i];
+		struct seccomp_notif req;
+
+		if (p->state != PENDING_STALLED || p->t->tgid != tgid)
+			continue;
+		notify_use(p->lidx);
+		req = p->req;
+		pending_release(p);
+		if (!notify_park(&req))
+			netcall_dispatch(&req);
+	}
 }
 
 /**

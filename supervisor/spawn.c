@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -189,6 +190,36 @@ static void child_shim(const struct spawn_opts *o)
 		setenv(SHIM_ENV_UDP_CONNECT, "1", 1);
 }
 
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS	83	/* Linux 6.16 */
+#endif
+
+/* SO_PASSRIGHTS off if @fd is an AF_UNIX socket (best effort) */
+static void child_fd_no_fds(int fd)
+{
+	socklen_t sl = sizeof(int);
+	int dom, off = 0;
+
+	if (!getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &sl) &&
+	    dom == AF_UNIX)
+		setsockopt(fd, SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof(off));
+}
+
+/*
+ * unix.deny_fd_passing: standard fds that are AF_UNIX sockets (a stream
+ * to journald, a socket the runtime passed) refuse fds like every socket
+ * CMD makes (--listen sockets are TCP or UDP).  Without SO_PASSRIGHTS
+ * nothing can be done here.
+ */
+static void child_no_fds(const struct spawn_opts *o)
+{
+	int fd;
+
+	/* an exec'd process's stdio (o->stdio) becomes 0-2 later */
+	for (fd = 0; fd <= 2; fd++)
+		child_fd_no_fds(o->stdio ? o->stdio[fd] : fd);
+}
+
 static void __attribute__((noreturn))
 spawn_child(const struct spawn_opts *o, int to_parent, int from_parent)
 {
@@ -215,6 +246,8 @@ spawn_child(const struct spawn_opts *o, int to_parent, int from_parent)
 	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
 		child_fail(to_parent, "becoming dumpable");
 
+	if (o->no_fd_passing)
+		child_no_fds(o);
 	listener = filter_install(o->prog);
 	if (listener < 0) {
 		errno = -listener;

@@ -38,6 +38,7 @@ struct spawn_opts {
 	const char *shim_socket;	/* its lookup socket name */
 	bool shim_udp_connect;		/* --shim-udp-connect */
 	const struct rlimit *nofile;
+	bool no_fd_passing;		/* unix.deny_fd_passing */
 };
 
 /**

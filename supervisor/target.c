@@ -11,6 +11,11 @@
  * - the notification id is checked with SECCOMP_IOCTL_NOTIF_ID_VALID after
  *   every read and fetch, so the thread was alive (and the id its own) the
  *   whole time.
+ *
+ * Reading or writing target memory can block for as long as the target's
+ * pages take to come in, which on a FUSE or network file it maps is as
+ * long as that server wants: each such call is bracketed by stall_begin()
+ * and stall_end(), and stall.c explains why that keeps the loop going.
  */
 
 #include <fcntl.h>
@@ -21,6 +26,7 @@
 #include <sys/uio.h>
 
 #include "log.h"
+#include "stall.h"
 #include "target.h"
 #include "util.h"
 
@@ -146,7 +152,7 @@ struct target *target_get(pid_t pid)
 
 		if (c->pid == pid && c->pidfd >= 0)
 			return c;
-		if (!t && !c->pending)
+		if (!t && !c->pending && !c->busy)
 			t = c;
 	}
 	if (!t)
@@ -210,17 +216,23 @@ int target_read(struct target *t, void *dst, uint64_t addr, size_t len)
 	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr,
 				.iov_len = len };
 	ssize_t n;
+	int ret;
 
 	if (!len)
 		return 0;
 	if (t->memfd < 0) {
+		ret = stall_begin(t);
+		if (ret)
+			return ret;
 		n = process_vm_readv(t->pid, &local, 1, &remote, 1, 0);
+		ret = n < 0 ? -errno : 0;
+		stall_end(t);
 		if (n == (ssize_t)len)
 			return 0;
-		if (n >= 0 || errno == EFAULT)
+		if (n >= 0 || ret == -EFAULT)
 			return -EFAULT;
-		if (errno != EPERM && errno != ENOSYS)
-			return -errno;
+		if (ret != -EPERM && ret != -ENOSYS)
+			return ret;
 	}
 	if (t->memfd < 0) {
 		char path[64];
@@ -230,7 +242,11 @@ int target_read(struct target *t, void *dst, uint64_t addr, size_t len)
 		if (t->memfd < 0)
 			return -errno;
 	}
+	ret = stall_begin(t);
+	if (ret)
+		return ret;
 	n = pread(t->memfd, dst, len, (off_t)addr);
+	stall_end(t);
 	if (n == (ssize_t)len)
 		return 0;
 	return -EFAULT;
@@ -253,10 +269,15 @@ int target_read2(struct target *t, void *dst1, uint64_t addr1, size_t len1,
 	int ret;
 
 	if (t->memfd < 0) {
+		ret = stall_begin(t);
+		if (ret)
+			return ret;
 		n = process_vm_readv(t->pid, local, 2, remote, 2, 0);
+		ret = n < 0 ? -errno : 0;
+		stall_end(t);
 		if (n == (ssize_t)(len1 + len2))
 			return 0;
-		if (n >= 0 || errno == EFAULT)
+		if (n >= 0 || ret == -EFAULT)
 			return -EFAULT;
 	}
 	ret = target_read(t, dst1, addr1, len1);
@@ -273,11 +294,17 @@ int target_write(struct target *t, uint64_t addr, const void *src,
 	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr,
 				.iov_len = len };
 	ssize_t n;
+	int ret;
 
+	ret = stall_begin(t);
+	if (ret)
+		return ret;
 	n = process_vm_writev(t->pid, &local, 1, &remote, 1, 0);
+	ret = n < 0 ? -errno : 0;
+	stall_end(t);
 	if (n == (ssize_t)len)
 		return 0;
-	return n < 0 ? -errno : -EFAULT;
+	return ret ? ret : -EFAULT;
 }
 
 /**

@@ -16,6 +16,8 @@
  * @memfd:	/proc/PID/mem, opened when process_vm_readv is refused
  * @comm:	its command name when first seen
  * @pending:	emulated calls of this thread still waiting for the kernel
+ * @busy:	calls on its memory in flight without the loop's lock
+ *		(stall.c): the slot must not be reused meanwhile
  */
 struct target {
 	pid_t pid;
@@ -24,6 +26,7 @@ struct target {
 	int memfd;
 	char comm[16];
 	unsigned int pending;
+	unsigned int busy;
 };
 
 void target_init(void);

@@ -13,7 +13,8 @@ ES_HELPERS_PROGS = \
 	tests/helpers/es-quic \
 	tests/helpers/es-gai \
 	tests/helpers/es-shimsend \
-	tests/helpers/es-yaml
+	tests/helpers/es-yaml \
+	tests/helpers/es-slowfs
 check_PROGRAMS += $(ES_HELPERS_PROGS)
 
 # The helpers are tools of the tests, not code under test: in sanitizer
@@ -67,6 +68,9 @@ tests_helpers_es_yaml_SOURCES = tests/helpers/es-yaml.c
 tests_helpers_es_yaml_CFLAGS = $(ES_HFLAGS_CC) $(YAML_CFLAGS)
 tests_helpers_es_yaml_LDFLAGS = $(ES_HFLAGS_LD)
 tests_helpers_es_yaml_LDADD = $(YAML_LIBS)
+tests_helpers_es_slowfs_SOURCES = tests/helpers/es-slowfs.c
+tests_helpers_es_slowfs_CFLAGS = $(ES_HFLAGS_CC)
+tests_helpers_es_slowfs_LDFLAGS = $(ES_HFLAGS_LD)
 
 # The i386 helper has no libc (every call is an int $0x80), so it takes
 # none of the project's hardening or sanitizer flags.

@@ -48,6 +48,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -1230,6 +1231,113 @@ static int op_uffd_dev(const char *a, int hold_ms)
 	return 0;
 }
 
+/* A blocking TCP connect; its result and duration as one line in @out */
+static void timed_connect(const char *step, const char *dst, char *out,
+			  size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t l = parse_sa(dst, &ss);
+	struct timespec t0;
+	int s = socket(ss.ss_family, SOCK_STREAM, 0);
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = connect(s, (struct sockaddr *)&ss, l);
+	snprintf(out, size, "%s %s\n%s-ms %ld\n", step,
+		 rc < 0 ? en(errno) : "OK", step, ms_since(&t0));
+	close(s);
+}
+
+struct same_process {
+	const char *dst;
+	char out[128];
+};
+
+static void *same_process_connect(void *arg)
+{
+	struct same_process *sp = arg;
+
+	usleep(300 * 1000);
+	timed_connect("same-process-connect-allowed", sp->dst, sp->out,
+		      sizeof(sp->out));
+	return NULL;
+}
+
+/*
+ * A connect() whose address lies in a MAP_SHARED mapping of FILE, never
+ * touched by this process: the supervisor's read of it faults the page in
+ * (run.sh serves FILE from es-slowfs, whose reads wait).  300 ms later a
+ * child process and a thread of this one connect to the allowed address
+ * A.  The lines come out in a fixed order once everything returned.
+ */
+static int op_mmap_connect(const char *file, const char *a)
+{
+	struct same_process sp = { .dst = a };
+	char other[128] = "other-process-connect-allowed none\n";
+	struct timespec t0;
+	int fd, s, rc, e, pfd[2];
+	pthread_t th;
+	pid_t child;
+	void *p;
+
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (say("open-slow-file", fd))
+		return 1;
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	if (say("mmap-slow-file", p == MAP_FAILED ? -1 : 0))
+		return 1;
+	if (pipe(pfd))
+		return 1;
+	child = fork();
+	if (!child) {
+		char buf[128];
+
+		/* wait until the parent's connect is surely in flight */
+		usleep(300 * 1000);
+		timed_connect("other-process-connect-allowed", a, buf,
+			      sizeof(buf));
+		if (write(pfd[1], buf, strlen(buf)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	pthread_create(&th, NULL, same_process_connect, &sp);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = connect(s, p, sizeof(struct sockaddr_in));
+	e = errno;
+	printf("stalled-connect %s\nstalled-connect-ms %ld\n",
+	       rc < 0 ? en(e) : "OK", ms_since(&t0));
+	{
+		ssize_t n = read(pfd[0], other, sizeof(other) - 1);
+
+		if (n > 0)
+			other[n] = 0;
+	}
+	waitpid(child, NULL, 0);
+	pthread_join(th, NULL);
+	fputs(other, stdout);
+	fputs(sp.out, stdout);
+	return 0;
+}
+
+/* CMD mounts a FUSE file system of its own (whose reads it would serve) */
+static int op_fuse_mount(const char *dir)
+{
+	char opts[128];
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+
+	if (say("open-/dev/fuse", fd))
+		return 1;
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0", fd);
+	if (say("fuse-mount", mount("adv", dir, "fuse.adv", MS_NOSUID | MS_NODEV,
+				     opts)))
+		return 0;
+	umount2(dir, MNT_DETACH);
+	return 0;
+}
+
 /* kill -9 the supervisor, then try */
 static int op_kill_parent(const char *a, const char *d_udp)
 {
@@ -1413,6 +1521,10 @@ int main(int argc, char **argv)
 		return op_listener(argv[2], false, argv[3]);
 	if (OP("uffd-dev", 2))
 		return op_uffd_dev(argv[2], atoi(argv[3]));
+	if (OP("mmap-connect", 2))
+		return op_mmap_connect(argv[2], argv[3]);
+	if (OP("fuse-mount", 1))
+		return op_fuse_mount(argv[2]);
 	if (OP("kill-parent", 2))
 		return op_kill_parent(argv[2], argv[3]);
 	if (OP("fd-write", 1))

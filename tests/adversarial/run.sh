@@ -502,6 +502,85 @@ else
 	echo "ok $_tap_n - userfaultfd-dev-stall # SKIP no /dev/userfaultfd"
 fi
 
+# A file on a FUSE file system the container engine mounted, served from
+# outside CMD (es-slowfs: its reads wait for a gate file, opened 3 s after
+# the start): CMD maps it without touching it and passes an address in it
+# to connect(), so the supervisor's read of that address waits for the
+# file system.  Another process's allowed connect must not wait for it; a
+# thread of the same process waits its turn (parked, then served); and
+# the stalled connect gets its verdict once the page comes in. Baseline:
+# without the supervisor the connect waits for the page itself, then
+# reaches the denied host.
+SLOWFS=$ES_HELPERS/es-slowfs
+if [ -c /dev/fuse ] && grep -qw fuse /proc/filesystems && [ -x "$SLOWFS" ]; then
+	mkdir -p "$T/slowfs"
+	"$SLOWFS" "$T/slowfs" "$T/slowfs.gate" $D:22 >"$T/slowfs.log" 2>&1 &
+	_world_pids="$_world_pids $!"
+	_world_umounts="$_world_umounts $T/slowfs"
+	for i in $(seq 50); do
+		grep -q '^ready' "$T/slowfs.log" && break
+		sleep 0.1
+	done
+	grep -q '^ready' "$T/slowfs.log" || { cat "$T/slowfs.log" >&2; bail_out "es-slowfs did not start"; }
+	DEFEAT="other-process-connect-allowed (E[A-Z]+|none)|other-process-connect-allowed-ms ([0-9]{5,}|[2-9][0-9]{3}|1[5-9][0-9]{2})( |$)" \
+	attack fuse-page-stall \
+		"connect() address in a mapped FUSE file whose reads wait: another process's allowed connect goes on at once (< 1.5 s), the stalled one is denied when the page comes" \
+		h20 "^open-slow-file OK mmap-slow-file OK stalled-connect EACCES stalled-connect-ms [0-9]+ other-process-connect-allowed OK other-process-connect-allowed-ms [0-9]+ same-process-connect-allowed OK" \
+		sh -c "rm -f '$T/slowfs.gate'; (sleep 3; touch '$T/slowfs.gate') & '$ATK' mmap-connect '$T/slowfs/f' $A:22 | tr '\n' ' '"
+	# 20 processes at once, each on its own file: more stalls than the
+	# supervisor keeps threads for (16).  Past that it refuses reads
+	# (EAGAIN) rather than risk its loop: every other call is answered,
+	# OK or EAGAIN, at once; none hangs, none is allowed wrongly; and once
+	# the pages come in, an allowed connect works again.
+	DEFEAT="other-process-connect-allowed (none|EACCES|ENOSYS|EFAULT)|other-process-connect-allowed-ms ([0-9]{5,}|[2-9][0-9]{3}|1[5-9][0-9]{2})( |$)" \
+	attack fuse-page-stall-flood \
+		"20 processes each stall a read on their own FUSE file: the others are answered at once (OK or EAGAIN, < 1.5 s), then all recovers" \
+		h20 "^connect OK" \
+		sh -c "rm -f '$T/slowfs.gate' '$T'/flood.*; (sleep 3; touch '$T/slowfs.gate') & for i in \$(seq 20); do '$ATK' mmap-connect '$T/slowfs/f'\$i $A:22 | tr '\n' ' ' >'$T'/flood.\$i & done; wait; cat '$T'/flood.*; echo; '$ATK' connect $A:22"
+	# The same through a path: an AF_UNIX connect to a name whose lookup
+	# waits (es-slowfs answers LOOKUP of "slow*" after the gate, ENOENT).
+	# The supervisor resolves the path itself; another process's allowed
+	# connect must not wait for that lookup.
+	cat >"$T/uxstall.py" <<-'PY'
+		import errno, os, socket, sys, time
+		if os.fork() == 0:
+		    time.sleep(0.3)
+		    t = time.time()
+		    s = socket.socket()
+		    r = s.connect_ex((sys.argv[2], 22))
+		    print("other", errno.errorcode.get(r, "OK"), "other-ms", int((time.time() - t) * 1000))
+		    sys.exit(0)
+		u = socket.socket(socket.AF_UNIX)
+		r = u.connect_ex(sys.argv[1])
+		print("unix-connect", errno.errorcode.get(r, "OK"))
+		os.wait()
+	PY
+	NOBASE="a stall has no far side; the other process's connect time is the oracle" \
+	BASE_WANT="other OK other-ms" \
+	DEFEAT="other-ms ([0-9]{5,}|[2-9][0-9]{3}|1[5-9][0-9]{2})( |$)|other E" \
+	attack fuse-unix-path-stall \
+		"AF_UNIX connect to a path whose FUSE lookup waits: another process's allowed connect goes on at once (< 1.5 s)" \
+		- "^other OK other-ms [0-9]+ unix-connect ENOENT" \
+		sh -c "rm -f '$T/slowfs.gate'; (sleep 3; touch '$T/slowfs.gate') & python3 '$T/uxstall.py' '$T/slowfs/slowsock' $A | sort | tr '\n' ' '"
+else
+	_tap_n=$((_tap_n + 3))
+	echo "ok $((_tap_n - 2)) - fuse-page-stall # SKIP no FUSE in this kernel"
+	echo "ok $((_tap_n - 1)) - fuse-page-stall-flood # SKIP no FUSE in this kernel"
+	echo "ok $_tap_n - fuse-unix-path-stall # SKIP no FUSE in this kernel"
+fi
+# The ways CMD could make such a file itself are closed: userfaultfd
+# (above), user namespaces (tests/integration/25-userns.sh), and mounting.
+if [ -c /dev/fuse ]; then
+	mkdir -p "$T/mnt-self"
+	NOBASE="a mount has no far side; the baseline shows root can mount FUSE here" \
+	BASE_WANT="^fuse-mount OK" \
+	attack fuse-mount "CMD (root) mounts a FUSE file system of its own to serve the supervisor's reads: EPERM" \
+		- "^fuse-mount EPERM" "$ATK" fuse-mount "$T/mnt-self"
+else
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - fuse-mount # SKIP no /dev/fuse"
+fi
+
 # Killing the supervisor (CMD is root, the supervisor not PID 1 here):
 # calls fail closed, and even the allowed host sees nothing after it.
 # The kill itself works in the baseline too (it kills timeout(1)).
@@ -739,6 +818,21 @@ if [ -z "$ADV_ONLY" ] || [[ scm-rights =~ $ADV_ONLY ]]; then
 		verdict scm-rights "$d (blocked)" blocked
 	fi
 fi
+
+# The same under unix.deny_fd_passing: every AF_UNIX socket of CMD refuses
+# fds (SO_PASSRIGHTS off, Linux 6.16), so the helper's sendmsg fails and
+# nothing reaches the denied host. Baseline: without the supervisor the
+# received socket reaches h20.
+sed 's/^\(\s*\)c.sendmsg(\(.*\))$/\1try: c.sendmsg(\2)\n\1except OSError as e: print("send fd", e.strerror, flush=True)/' \
+	"$T/scm.py" >"$T/scm2.py"
+"${IN_WORLD[@]}" python3 "$T/scm2.py" "$T/scm2.sock" $D >"$T/scm2.log" 2>&1 &
+_world_pids="$_world_pids $!"
+wait_for_line "$T/scm2.sock.ready" "" 5 || test -e "$T/scm2.sock.ready" || diag "scm2 helper did not start"
+printf 'version: 1\nunix:\n  deny_fd_passing: true\nrules:\n  - dst: %s\n    proto: tcp\n' $A >"$T/nofd.yaml"
+SUP=(--policy "$T/nofd.yaml")
+attack scm-rights-deny-fd-passing \
+	"SCM_RIGHTS as above under unix.deny_fd_passing: no fd reaches CMD" \
+	h20 "^received-fd -1" "$ATK" scm-recv "$T/scm2.sock"
 
 # The supervisor performs AF_UNIX connects itself, as root. A CMD running
 # as another user (--user) must not reach a socket its own uid may not

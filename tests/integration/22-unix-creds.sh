@@ -234,4 +234,76 @@ file_like "$T/fd2.out" "^fds 0" "deny_fd_passing: no fd reaches CMD"
 file_like "$T/fd.sock.log" "send fd failed" "deny_fd_passing: the peer's SCM_RIGHTS send is refused by the kernel"
 file_like "$T/fd2.out" "^send-fd EPERM" "deny_fd_passing: CMD cannot pass an fd either"
 
+# --- deny_fd_passing also covers the sockets CMD binds, listens and
+# accepts on itself and its datagram sockets (each made by the supervisor
+# with SO_PASSRIGHTS off), and CMD cannot turn SO_PASSRIGHTS back on. A
+# peer outside the filter hands CMD's own sockets an fd (or, if the kernel
+# refuses, plain data).
+cat >"$T/own.py" <<-'PY'
+	import os, socket, sys, errno
+	d = sys.argv[1]
+	l = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	l.bind(d + "/own.sock"); os.chmod(d + "/own.sock", 0o666); l.listen(4)
+	g = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+	g.bind(d + "/own.dsock"); os.chmod(d + "/own.dsock", 0o666)
+	for name, v in (("passrights-off", 0), ("passrights-on", 1)):
+	    for s in (l, g):
+	        try:
+	            s.setsockopt(socket.SOL_SOCKET, 83, v); print(name, "OK")
+	        except OSError as e:
+	            print(name, errno.errorcode[e.errno])
+	open(d + "/own.ready", "w").close()
+	c, _ = l.accept()
+	msg, anc, _, _ = c.recvmsg(10, socket.CMSG_SPACE(4))
+	print("accepted-fds", sum(1 for x, t, y in anc if t == socket.SCM_RIGHTS))
+	msg, anc, _, _ = g.recvmsg(10, socket.CMSG_SPACE(4))
+	print("dgram-fds", sum(1 for x, t, y in anc if t == socket.SCM_RIGHTS))
+PY
+cat >"$T/peer.py" <<-'PY'
+	import array, errno, os, socket, sys, time
+	d = sys.argv[1]
+	for i in range(200):
+	    if os.path.exists(d + "/own.ready"):
+	        break
+	    time.sleep(0.05)
+	fds = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [0]))]
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	s.connect(d + "/own.sock")
+	try:
+	    s.sendmsg([b"x"], fds); print("stream-send-fd OK")
+	except OSError as e:
+	    print("stream-send-fd", errno.errorcode[e.errno]); s.send(b"x")
+	g = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+	try:
+	    g.sendmsg([b"y"], fds, 0, d + "/own.dsock"); print("dgram-send-fd OK")
+	except OSError as e:
+	    print("dgram-send-fd", errno.errorcode[e.errno])
+	    g.sendto(b"y", d + "/own.dsock")
+PY
+own_run() {	# own_run NAME [ES OPTIONS]: CMD's own sockets, the peer outside
+	local name=$1
+	shift
+	rm -f "$T"/own.sock "$T"/own.dsock "$T"/own.ready
+	python3 "$T/peer.py" "$T" >"$T/$name.peer" 2>&1 &
+	local peer=$!
+	timeout 20 "$ES_BIN" "$@" --log "$T/$name.json" -- python3 "$T/own.py" "$T" \
+		>"$T/$name.out" 2>&1
+	wait $peer
+}
+own_run own1
+file_like "$T/own1.out" "^accepted-fds 1" "without deny_fd_passing a peer can pass an fd to a socket CMD accepted (the check works)"
+file_like "$T/own1.out" "^dgram-fds 1" "without deny_fd_passing a peer can pass an fd to CMD's datagram socket (the check works)"
+own_run own2 --policy "$T/nofd.yaml"
+file_like "$T/own2.out" "^accepted-fds 0" "deny_fd_passing: no fd reaches a socket CMD accepted on its own listener"
+file_like "$T/own2.peer" "^stream-send-fd EPERM" "deny_fd_passing: the kernel refuses the peer's fd to CMD's accepted socket"
+file_like "$T/own2.out" "^dgram-fds 0" "deny_fd_passing: no fd reaches CMD's own datagram socket"
+file_like "$T/own2.peer" "^dgram-send-fd EPERM" "deny_fd_passing: the kernel refuses the peer's fd to CMD's datagram socket"
+n=$(grep -c "^passrights-on EPERM" "$T/own2.out")
+[ "$n" = 2 ] && ok "deny_fd_passing: CMD cannot turn SO_PASSRIGHTS back on (EPERM)" ||
+	not_ok "deny_fd_passing: CMD cannot turn SO_PASSRIGHTS back on (EPERM): $n of 2"
+n=$(grep -c "^passrights-off OK" "$T/own2.out")
+[ "$n" = 2 ] && ok "deny_fd_passing: turning it off is performed (OK)" ||
+	not_ok "deny_fd_passing: turning it off is performed (OK): $n of 2"
+file_like "$T/own2.json" '"reason":"SO_PASSRIGHTS on: unix.deny_fd_passing"' "deny_fd_passing: the refused SO_PASSRIGHTS is logged"
+
 done_testing

@@ -212,7 +212,11 @@ in_client() {
 }
 
 _world_cleanup() {
-	local rc=$? p ns
+	local rc=$? p ns m
+	# file systems a test mounted (its servers are killed next)
+	for m in $_world_umounts; do
+		umount -l "$m" 2>/dev/null
+	done
 	for p in $_world_pids; do
 		kill "$p" 2>/dev/null
 	done
