@@ -2106,11 +2106,14 @@ static void ftp_expect(struct relay_flow *f, const struct ftp_pasv *p)
 
 	if (p->code == 227 &&
 	    (f->up.family != AF_INET || memcmp(p->addr, f->up.addr, 4))) {
-		/* An address that is not the server's: never followed */
+		/* An address that is not the server's is never followed.  A
+		 * server behind NAT names its inside address, and clients
+		 * (curl, Python's ftplib) then connect to the control
+		 * connection's peer instead: that one is still expected.
+		 */
 		pd.verdict = POLICY_VERDICT_DENY;
 		pd.rule = f->rule;
 		flow_log_decision(f, "ftp", &pd, "ftp_bounce");
-		return;
 	}
 	for (i = 0; i < RELAY_FTP_EXPECT; i++) {
 		if (relay.expect[i].until_ms < relay.expect[slot].until_ms)

@@ -209,7 +209,8 @@ const char *verdict_relay_reason(const char *reason)
 		{ "path_default", "no path rule allows the HTTP path" },
 		{ "connect_method", "HTTP CONNECT tunnels are not allowed" },
 		{ "not_ssh", "the server did not identify itself as SSH" },
-		{ "ftp_bounce", "an FTP passive reply names another host" },
+		{ "ftp_bounce", "an FTP passive reply names another host; "
+			       "only the server's own address is allowed" },
 		{ "upstream_tls", "the server's TLS failed (certificate?)" },
 		{ "client_tls", "CMD refused the intercepting TLS (does it "
 				"trust the CA? egress-supervise ca export)" },

@@ -45,11 +45,23 @@ cat >"$T/fake-ftp.py" <<-'PY'
 	            f.write(b"331 pass\r\n")
 	        elif verb in ("RETR", "LIST", "NLST"):
 	            f.write(b"150 here it comes\r\n")
+	            f.write(b"226 done\r\n")
 	        elif verb == "SIZE":
-	            f.write(b"213 5\r\n")
+	            f.write(b"213 10\r\n")
 	        else:
 	            f.write(b"200 ok\r\n")
 	    c.close()
+	def data():
+	    # behind NAT, the port the 227 names is open on h20 itself
+	    d = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+	    d.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+	    d.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	    d.bind(("::", 30001)); d.listen(16)
+	    while True:
+	        c, _ = d.accept()
+	        log.write("data connect\n")
+	        c.sendall(b"nat data\r\n"); c.close()
+	threading.Thread(target=data, daemon=True).start()
 	while True:
 	    c, _ = s.accept()
 	    threading.Thread(target=serve, args=(c,), daemon=True).start()
@@ -163,6 +175,29 @@ expect_line bounce "^curl-rc=(7|15|28)$" "curl following the 227's address fails
 expect_event "$T/bounce.json" 1+ "the 227 is logged as ftp_bounce" event=ftp verdict=deny reason=ftp_bounce
 expect_count h5 0 "h5 (the bounce target) saw 0 packets"
 file_like "$T/fake-ftp.log" "^PASV" "the fake server did get the PASV"
+
+# ---------------------------------------------------------------- behind NAT
+# the same 227 from a server behind NAT: clients that connect to the
+# control connection's peer (Python's ftplib, curl by default) get the data
+world_reset
+: >"$T/fake-ftp.log"
+es nat "$PYTHON -c '
+import ftplib, socket
+socket.getaddrinfo(\"h20.test\", 21)
+f = ftplib.FTP()
+f.connect(\"198.51.100.20\", 21, timeout=10)
+f.retrlines(\"RETR x\", lambda l: print(\"ftplib\", l))
+f.quit()
+'; $C -4 --disable-epsv ftp://h20.test/x; echo curl-rc=\$?"
+expect_line nat "^ftplib nat data$" "Python's ftplib: the data arrives from the server's own address"
+expect_line nat "^nat data" "curl (skipping the 227's address): the data arrives"
+expect_line nat "^curl-rc=0$" "curl: exit status 0"
+expect_event "$T/nat.json" 2 "each 227 naming another address is logged as ftp_bounce" \
+	event=ftp verdict=deny reason=ftp_bounce
+expect_event "$T/nat.json" 2 "and each allows the server's own address, port 30001" \
+	event=ftp verdict=allow reason=ftp_passive dst=198.51.100.20 port=30001
+is "$(grep -c '^data connect$' "$T/fake-ftp.log")" 2 "the server saw two data connects"
+expect_count h5 0 "h5 (the address the 227 names) saw 0 packets"
 
 # ---------------------------------------------------------------- not ftp
 world_reset
