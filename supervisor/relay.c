@@ -153,6 +153,7 @@ struct relay_tls {
  * @pipe:	splice pipe, -1 when none (taken from the spare pool)
  * @inpipe:	bytes in the pipe
  * @bytes:	bytes delivered
+ * @up:		CMD to the destination (c2u), else the other way
  * @eof:	the source said EOF
  * @shut:	the EOF was passed on (shutdown(SHUT_WR))
  */
@@ -160,9 +161,20 @@ struct relay_dir {
 	int pipe[2];
 	size_t inpipe;
 	uint64_t bytes;
+	bool up;
 	bool eof;
 	bool shut;
 };
+
+/* count bytes delivered, in the flow and in the exported metrics */
+static void dir_moved(struct relay_dir *d, size_t n)
+{
+	d->bytes += (uint64_t)n;
+	if (d->up)
+		metrics_relay_bytes((uint64_t)n, 0);
+	else
+		metrics_relay_bytes(0, (uint64_t)n);
+}
 
 struct relay_flow {
 	enum flow_state state;
@@ -364,6 +376,7 @@ static struct relay_flow *flow_alloc(void)
 	f->cfd = f->ufd = f->dupfd = -1;
 	f->c2u.pipe[0] = f->c2u.pipe[1] = -1;
 	f->u2c.pipe[0] = f->u2c.pipe[1] = -1;
+	f->c2u.up = true;
 	f->start_ms = loop_now_ms();
 	f->verdict = "allow";
 	f->reason = "rule";
@@ -1029,7 +1042,7 @@ static void tls_write_now(struct relay_flow *f, const uint8_t *p, size_t len)
 			return;
 		p += n;
 		len -= (size_t)n;
-		f->u2c.bytes += (uint64_t)n;
+		dir_moved(&f->u2c, (size_t)n);
 	}
 }
 
@@ -1330,7 +1343,7 @@ static enum pump dir_pump(struct relay_dir *d, int from, int to,
 				return PUMP_RESET;
 			}
 			d->inpipe -= (size_t)n;
-			d->bytes += (uint64_t)n;
+			dir_moved(d, (size_t)n);
 			*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
 			continue;
 		}
@@ -1381,7 +1394,7 @@ static int flow_flush(struct relay_flow *f)
 			return -errno;
 		}
 		f->boff += (size_t)n;
-		d->bytes += (uint64_t)n;
+		dir_moved(d, (size_t)n);
 	}
 	free(f->buf);
 	f->buf = NULL;
@@ -1693,7 +1706,7 @@ static enum pump flow_send_all(struct relay_flow *f, bool up,
 		if (n < 0)
 			return PUMP_RESET;
 		*off += (size_t)n;
-		d->bytes += (uint64_t)n;
+		dir_moved(d, (size_t)n);
 		if (budget)
 			*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
 	}
@@ -2043,7 +2056,7 @@ static enum pump tls_pump_down(struct relay_flow *f, size_t *budget)
 			if (n < 0)
 				return PUMP_RESET;
 			f->uoff += (size_t)n;
-			f->u2c.bytes += (uint64_t)n;
+			dir_moved(&f->u2c, (size_t)n);
 		}
 		if (f->upgrade_wait) {
 			/* the answer to an upgrade is read first (as on

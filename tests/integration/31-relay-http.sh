@@ -78,6 +78,21 @@ expect_event "$T/ok.json" 2 "the allowed ones moved bytes both ways" \
 	event=close proto=http verdict=allow bytes_up='~^[1-9]' bytes_down='~^[1-9]'
 file_like "$T/ok.err" "^egress-supervise: DENY http .*/secret/x" "a human DENY line on stderr"
 
+# the bytes the relay moved are exported: the close events' sums
+es_run okm --policy "$T/p.yaml" --log "$T/okm.json" --metrics "$T/okm.prom" \
+	-- sh -c "$C $F http://h10.test/allowed/x; $C $F http://h10.test/secret/x"
+sums=$("$PYTHON" -c '
+import json, sys
+u = d = 0
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get("event") == "close":
+        u += e["bytes_up"]; d += e["bytes_down"]
+print(u, d)' "$T/okm.json")
+prom=$(sed -n 's/^egress_supervise_relay_bytes_total{direction="\(up\|down\)"} //p' "$T/okm.prom" | tr '\n' ' ')
+is "$prom" "$sums " "metrics: relay bytes up and down are the close events' sums ($sums)"
+check "metrics: relay bytes down are counted" test "${sums#* }" -gt 100
+
 srv_reset
 es re "$C $F http://h10.test/re/123; $C $F http://h10.test/re/12a; $C $F -X PUT -d data http://h10.test/upload/f; $C $F http://h10.test/upload/f"
 expect_line re "^404\|\|h10$" "regex path rule ~^/re/[0-9]+\$: /re/123 reaches h10 (its 404)"
