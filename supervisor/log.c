@@ -213,3 +213,30 @@ void log_warn(const char *fmt, ...)
 	log_vprefixed(fmt, ap);
 	va_end(ap);
 }
+
+/**
+ * log_errno_ours() - the errno CMD gets when one of our own calls failed
+ * @err:	positive errno of the supervisor's call
+ *
+ * EMFILE and ENFILE are about the supervisor's fd table, not CMD's: CMD
+ * gets ENOBUFS (no room; applications treat it as transient), and a
+ * warning, at most one per 10 seconds, says what to raise.
+ *
+ * Return: @err, or ENOBUFS for EMFILE and ENFILE
+ */
+int log_errno_ours(int err)
+{
+	static time_t last;
+	struct timespec now;
+
+	if (err != EMFILE && err != ENFILE)
+		return err;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!last || now.tv_sec - last >= 10) {
+		last = now.tv_sec ? now.tv_sec : 1;
+		log_warn("out of file descriptors (%s): calls that need one "
+			 "get ENOBUFS; raise the supervisor's RLIMIT_NOFILE",
+			 util_errno_name(err));
+	}
+	return ENOBUFS;
+}

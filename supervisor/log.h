@@ -43,5 +43,6 @@ void log_end(struct log_line *l);
 void log_human(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Supervisor trouble (not decisions): stderr, prefixed */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int log_errno_ours(int err);
 
 #endif /* LOG_H */

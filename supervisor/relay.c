@@ -72,6 +72,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -235,6 +236,8 @@ struct relay_flow {
 
 static struct {
 	int lfd4, lfd6;
+	int reserve;			/* see relay_reserve() */
+	bool starved;			/* listeners unwatched: no fd */
 	struct sockaddr_in addr4;
 	struct sockaddr_in6 addr6;
 	struct relay_flow *flows;
@@ -253,12 +256,51 @@ static struct {
 		uint16_t port;
 		uint64_t until_ms;
 	} expect[RELAY_FTP_EXPECT];
-} relay = { .lfd4 = -1, .lfd6 = -1 };
+} relay = { .lfd4 = -1, .lfd6 = -1, .reserve = -1 };
 
 static void flow_step(struct relay_flow *f);
 
 /* ------------------------------------------------------------------ */
 /* setup                                                              */
+
+/* Watch the listeners for connections to accept, or stop watching */
+static void listeners_watch(bool on)
+{
+	union loop_ref ref = { .type = LOOP_RELAY_LISTEN };
+
+	ref.fd = relay.lfd4;
+	if (relay.lfd4 >= 0)
+		loop_mod(relay.lfd4, on ? EPOLLIN : 0, ref);
+	ref.fd = relay.lfd6;
+	if (relay.lfd6 >= 0)
+		loop_mod(relay.lfd6, on ? EPOLLIN : 0, ref);
+}
+
+/**
+ * relay_reserve() - have the reserve fd open
+ *
+ * One fd is kept open so that a connection we arranged can be accepted
+ * even when the fd table is full: accept() finding it full closes the
+ * reserve and tries again.  Until the reserve can be reopened, new flows
+ * are refused (CMD gets ENOBUFS), and if accept() finds the table full
+ * again the listeners are not watched, so that a full table does not spin
+ * the loop; reopening (when a flow ends) watches them again.
+ *
+ * Return: 0, or -errno (EMFILE: no fd for it)
+ */
+static int relay_reserve(void)
+{
+	if (relay.reserve >= 0)
+		return 0;
+	relay.reserve = eventfd(0, EFD_CLOEXEC);
+	if (relay.reserve < 0)
+		return -errno;
+	if (relay.starved) {
+		relay.starved = false;
+		listeners_watch(true);
+	}
+	return 0;
+}
 
 static int relay_listen(int family)
 {
@@ -319,6 +361,9 @@ int relay_init(unsigned int idle_s)
 		relay.free_head = i;
 	}
 
+	ret = relay_reserve();
+	if (ret)
+		return ret;
 	relay.lfd4 = relay_listen(AF_INET);
 	if (relay.lfd4 < 0)
 		return relay.lfd4;
@@ -646,6 +691,8 @@ static void flow_end(struct relay_flow *f, bool reset)
 	fd_drop(&f->dupfd);
 	pipe_put(&f->c2u);
 	pipe_put(&f->u2c);
+	if (relay.reserve < 0)
+		relay_reserve();	/* fds are free again */
 	key_unlink(f);
 	if (f->ino)
 		ino_unlink(f);
@@ -847,12 +894,15 @@ void relay_connect(const struct seccomp_notif *req, struct target *t, int dup,
 		ino_link(f);
 	}
 
-	ret = flow_connect_up(f);
+	ret = relay_reserve();
+	if (!ret)
+		ret = flow_connect_up(f);
 	if (ret) {
-		/* ENETUNREACH and friends: CMD's connect fails the same way */
+		/* ENETUNREACH and friends: CMD's connect fails the same way;
+		 * our own shortage of fds is ENOBUFS */
 		f->reason = "upstream_connect";
 		fd_drop(&f->dupfd);
-		notify_respond(req->id, 0, -ret);
+		notify_respond(req->id, 0, log_errno_ours(-ret));
 		flow_end(f, false);
 		return;
 	}
@@ -926,6 +976,15 @@ static void relay_accept(int lfd)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
+			if (errno != EMFILE && errno != ENFILE)
+				return;
+			log_errno_ours(errno);
+			if (relay.reserve >= 0) {
+				fd_drop(&relay.reserve);
+				continue;
+			}
+			relay.starved = true;
+			listeners_watch(false);
 			return;
 		}
 		f = key_find(&peer);

@@ -201,4 +201,42 @@ is "$(grep '^\[h5.test\]:2222 ' "$T/ssh.out")" "[h5.test]:2222 $want" \
 expect_event "$T/ssh.json" 1 "... logged with bytes both ways" \
 	event=close proto=ssh port=2222 bytes_up='~^[1-9][0-9]{2,}' bytes_down='~^[1-9][0-9]{2,}'
 
+# ---------------------------------------------------------------- fd limit
+# the supervisor out of file descriptors: CMD's connects fail with ENOBUFS
+# (never EBADF: CMD's own fds are fine), one warning says what to raise,
+# and once CMD lets go of its connections a new one works again
+cat >"$T/fds.py" <<-'PY'
+	import errno, socket, sys
+	socket.getaddrinfo("h10.test", 443)
+	held, errs = [], {}
+	for i in range(300):
+	    s = socket.socket()
+	    s.settimeout(10)
+	    try:
+	        s.connect(("198.51.100.10", 443))
+	        held.append(s)
+	    except OSError as e:
+	        k = errno.errorcode.get(e.errno, str(e.errno))
+	        errs[k] = errs.get(k, 0) + 1
+	        s.close()
+	print("held", len(held))
+	for k, v in sorted(errs.items()):
+	    print("err", k, v)
+	for s in held:
+	    s.close()
+PY
+in_world timeout -k 5 "$ES_TIMEOUT" prlimit --nofile=160:160 "$ES_BIN" \
+	--policy "$T/p.yaml" --log "$T/fds.json" -- sh -c \
+	"$PYTHON $T/fds.py; sleep 0.5; $C -o /dev/null -w 'after %{http_code}\n' https://h10.test/" \
+	>"$T/fds.out" 2>"$T/fds.err" </dev/null
+RC=$?
+expect_rc 0 fds "out of fds: the supervisor stays up, CMD's status comes back"
+held=$(sed -n 's/^held //p' "$T/fds.out")
+check "out of fds: some connections were relayed first (${held:-none})" test "${held:-0}" -ge 10
+expect_line fds "^err ENOBUFS [1-9]" "out of fds: the rest fail with ENOBUFS"
+is "$(grep -c '^err ' "$T/fds.out")" 1 "out of fds: and with no other errno"
+is "$(grep -c 'out of file descriptors (EMFILE).*RLIMIT_NOFILE' "$T/fds.err")" 1 \
+	"out of fds: one warning says what to raise"
+expect_line fds "^after 200$" "out of fds: after CMD closed its connections, a new one works"
+
 done_testing
