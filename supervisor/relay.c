@@ -1694,47 +1694,45 @@ out:
 	return 1;
 }
 
-/* CMD's bytes (through TLS when intercepted): n, 0 at EOF, or -errno */
-static ssize_t flow_c_recv(struct relay_flow *f, void *buf, size_t len)
+/**
+ * flow_recv() - bytes from one side (through TLS when intercepted)
+ * @f:		the flow
+ * @server:	from the server, else from CMD
+ *
+ * Return: n, 0 at EOF (also TLS without close_notify, noted), or -errno
+ */
+static ssize_t flow_recv(struct relay_flow *f, bool server, void *buf,
+			 size_t len)
 {
 	ssize_t n;
 
 	if (f->tls) {
-		n = mitm_read(f->tls->c, buf, len);
-		if (n == -EPIPE) {
-			f->tls->c_unclean = true;	/* no close_notify */
-			return 0;
-		}
-		return n;
+		n = mitm_read(server ? f->tls->u : f->tls->c, buf, len);
+		if (n != -EPIPE)
+			return n;
+		if (server)
+			f->tls->u_unclean = true;	/* no close_notify */
+		else
+			f->tls->c_unclean = true;
+		return 0;
 	}
 	do
-		n = recv(f->cfd, buf, len, 0);
+		n = recv(server ? f->ufd : f->cfd, buf, len, 0);
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
 }
 
-/* To the server (through TLS when intercepted): n, or -errno */
-static ssize_t flow_u_send(struct relay_flow *f, const void *buf, size_t len)
+/* To one side (through TLS when intercepted): n, or -errno */
+static ssize_t flow_send(struct relay_flow *f, bool server, const void *buf,
+			 size_t len)
 {
 	ssize_t n;
 
 	if (f->tls)
-		return mitm_write(f->tls->u, buf, len);
+		return mitm_write(server ? f->tls->u : f->tls->c, buf, len);
 	do
-		n = send(f->ufd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
-}
-
-/* To CMD (through TLS when intercepted): n, or -errno */
-static ssize_t flow_c_send(struct relay_flow *f, const void *buf, size_t len)
-{
-	ssize_t n;
-
-	if (f->tls)
-		return mitm_write(f->tls->c, buf, len);
-	do
-		n = send(f->cfd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = send(server ? f->ufd : f->cfd, buf, len,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
 }
@@ -1757,8 +1755,7 @@ static enum pump flow_send_all(struct relay_flow *f, bool up,
 	struct relay_dir *d = up ? &f->c2u : &f->u2c;
 
 	while (*off < end) {
-		ssize_t n = up ? flow_u_send(f, buf + *off, end - *off)
-			       : flow_c_send(f, buf + *off, end - *off);
+		ssize_t n = flow_send(f, up, buf + *off, end - *off);
 
 		if (n == -EAGAIN)
 			return PUMP_WAIT;
@@ -1770,25 +1767,6 @@ static enum pump flow_send_all(struct relay_flow *f, bool up,
 			*budget = *budget > (size_t)n ? *budget - (size_t)n : 0;
 	}
 	return PUMP_DONE;
-}
-
-/* The server's bytes (through TLS when intercepted): n, 0 at EOF, -errno */
-static ssize_t flow_u_recv(struct relay_flow *f, void *buf, size_t len)
-{
-	ssize_t n;
-
-	if (f->tls) {
-		n = mitm_read(f->tls->u, buf, len);
-		if (n == -EPIPE) {
-			f->tls->u_unclean = true;	/* no close_notify */
-			return 0;
-		}
-		return n;
-	}
-	do
-		n = recv(f->ufd, buf, len, 0);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
 }
 
 /* CMD's EOF, passed on: close_notify first when CMD sent one */
@@ -1901,7 +1879,7 @@ static enum pump http_pump(struct relay_flow *f, size_t *budget)
 		if (f->blen == RELAY_PEEK_MAX)
 			return PUMP_RESET;	/* cannot happen: heads are
 						   smaller, bodies approved */
-		n = flow_c_recv(f, f->buf + f->blen, RELAY_PEEK_MAX - f->blen);
+		n = flow_recv(f, false, f->buf + f->blen, RELAY_PEEK_MAX - f->blen);
 		if (n == -EAGAIN) {
 			if (!f->blen) {
 				/* idle keep-alive: no buffer held */
@@ -1974,7 +1952,7 @@ static enum pump upgrade_pump(struct relay_flow *f, size_t *budget)
 		}
 		if (f->ulen == HTTP_HEAD_MAX)
 			return PUMP_RESET;
-		n = flow_u_recv(f, f->ubuf + f->ulen, HTTP_HEAD_MAX - f->ulen);
+		n = flow_recv(f, true, f->ubuf + f->ulen, HTTP_HEAD_MAX - f->ulen);
 		if (n == -EAGAIN)
 			return PUMP_WAIT;
 		if (n < 0)
@@ -2107,16 +2085,11 @@ static enum pump tls_pump_down(struct relay_flow *f, size_t *budget)
 	if (t->in_upgrade)
 		return tls_upgrade(f, budget);
 	for (;;) {
-		while (f->uoff < f->ulen) {
-			n = mitm_write(t->c, f->ubuf + f->uoff,
-				       f->ulen - f->uoff);
-			if (n == -EAGAIN)
-				return PUMP_WAIT;
-			if (n < 0)
-				return PUMP_RESET;
-			f->uoff += (size_t)n;
-			dir_moved(&f->u2c, (size_t)n);
-		}
+		enum pump sent = flow_send_all(f, false, f->ubuf, &f->uoff,
+					       f->ulen, NULL);
+
+		if (sent != PUMP_DONE)
+			return sent;
 		if (f->upgrade_wait) {
 			/* the answer to an upgrade is read first (as on
 			 * http flows): upgrade_pump() through the sessions,
@@ -2147,16 +2120,15 @@ static enum pump tls_pump_down(struct relay_flow *f, size_t *budget)
 				return PUMP_RESET;
 		}
 		f->uoff = f->ulen = 0;
-		n = mitm_read(t->u, f->ubuf, RELAY_TLS_BUF);
+		n = flow_recv(f, true, f->ubuf, RELAY_TLS_BUF);
 		if (n == -EAGAIN) {
 			/* idle: no buffer held */
 			free(f->ubuf);
 			f->ubuf = NULL;
 			return PUMP_WAIT;
 		}
-		if (n == 0 || n == -EPIPE) {
-			f->u2c.eof = true;
-			t->u_unclean = n == -EPIPE;
+		if (n == 0) {
+			f->u2c.eof = true;	/* u_unclean: by flow_recv() */
 			continue;
 		}
 		if (n < 0)

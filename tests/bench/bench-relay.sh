@@ -10,6 +10,9 @@
 #     RELAY_BULK_MB MiB, default 512): MB/s and the ratio, plus the CPU
 #     seconds per GiB of everything the run started (curl alone, or curl
 #     and the supervisor);
+#   - the http download again over a link limited to RELAY_LINK_RATE
+#     (default 1gbit, tc tbf on the server's side; empty: not run): the
+#     relay's cost where the network, not the CPU, is the bottleneck;
 #   - connects/s (bench-connect: blocking connect + close) direct, under a
 #     tcp rule (not relayed) and under a tls rule (relayed): the ratios;
 #   - the supervisor's memory per idle relayed connection: BENCH_IDLE_N
@@ -33,6 +36,8 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${BENCH_IDLE_N:=1000}"
 : "${BENCH_HOLD_N:=10000}"
 : "${BENCH_LOG:=/tmp/es-bench-relay.$$.log}"
+: "${RELAY_LINK_RATE=1gbit}"
+BULK_KINDS="http https${RELAY_LINK_RATE:+ http@link}"
 
 rw_private_etc "$@"
 command -v curl >/dev/null || die "needs curl"
@@ -94,11 +99,11 @@ sanity() {
 declare -A BULK CPU
 # bulk KIND(http|https) MODE(direct|supervised)
 bulk() {
-	local url=http://$ADDR_S/big k=() cmd out t
-	[ "$1" = https ] && url=https://$ADDR_S/big k=(-k)
+	local url=http://$ADDR_S/big k=() cmd out t proto=${1%@*}
+	[ "$proto" = https ] && url=https://$ADDR_S/big k=(-k)
 	cmd=(curl -sS "${k[@]}" --max-time 300 -o /dev/null -w '%{speed_download} %{size_download}' "$url")
 	if [ "$2" = supervised ]; then
-		if [ "$1" = https ]; then cmd=("${SUP[@]}" "${A_HTTPS[@]}" -- "${cmd[@]}")
+		if [ "$proto" = https ]; then cmd=("${SUP[@]}" "${A_HTTPS[@]}" -- "${cmd[@]}")
 		else cmd=("${SUP[@]}" "${A_HTTP[@]}" -- "${cmd[@]}"); fi
 	fi
 	TIMEFORMAT='%U %S'
@@ -115,6 +120,18 @@ bulk() {
 	CPU[$1,$2]+=" $(awk -v t="$t" -v mb="$RELAY_BULK_MB" 'BEGIN { printf "%.2f", t * 1024 / mb }')"
 	printf '  %-6s %-10s %s MB/s, %s CPU s\n' "$1" "$2" \
 		"$(awk -v s="${out% *}" 'BEGIN { printf "%.0f", s / 1e6 }')" "$t" >&2
+}
+
+# link_limit on|off: the server's side of the link sends at most
+# RELAY_LINK_RATE (tc tbf), as a real network link would
+link_limit() {
+	if [ "$1" = on ]; then
+		ip netns exec "$NS_S" tc qdisc replace dev veth0 root tbf \
+			rate "$RELAY_LINK_RATE" burst 4mb latency 100ms ||
+			die "tc tbf $RELAY_LINK_RATE failed"
+	else
+		ip netns exec "$NS_S" tc qdisc del dev veth0 root 2>/dev/null
+	fi
 }
 
 # ---------------------------------------------------------------- connects
@@ -184,9 +201,11 @@ START=$SECONDS
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq "$BENCH_ROUNDS"); do
 	echo "round $r" >&2
-	for kind in http https; do
+	for kind in $BULK_KINDS; do
+		[ "$kind" = "http@link" ] && link_limit on
 		if ((r % 2)); then bulk $kind direct; bulk $kind supervised
 		else bulk $kind supervised; bulk $kind direct; fi
+		[ "$kind" = "http@link" ] && link_limit off
 	done
 	for m in direct tcp relayed; do
 		rate $m
@@ -218,10 +237,10 @@ per_conn() {
 	echo "load average before: $LOAD0, after: $(cut -d' ' -f1-3 /proc/loadavg)," \
 		"nice $(nice)"
 	printf '%-34s %12s %12s %8s\n' metric direct supervised ratio
-	for kind in http https; do
+	for kind in $BULK_KINDS; do
 		d=$(median ${BULK[$kind,direct]:-})
 		s=$(median ${BULK[$kind,supervised]:-})
-		printf '%-34s %12s %12s %8s\n' "bulk $kind ${RELAY_BULK_MB} MiB, MB/s" "$d" "$s" \
+		printf '%-34s %12s %12s %8s\n' "bulk ${kind/@link/@$RELAY_LINK_RATE} ${RELAY_BULK_MB} MiB, MB/s" "$d" "$s" \
 			"$(awk -v d="$d" -v s="$s" 'BEGIN { if (d > 0) printf "%.2fx", s / d; else print "-" }')"
 		d=$(median ${CPU[$kind,direct]:-})
 		s=$(median ${CPU[$kind,supervised]:-})
