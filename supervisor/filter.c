@@ -11,8 +11,9 @@
  *   (int 0x80, socketcall) and x32 numbers never reach a socket call;
  * - connect, sendmsg, sendmmsg, and sendto with an address notify the
  *   supervisor, which performs them itself (sendto with a NULL address
- *   carries no destination and stays in the kernel); getpeername notifies
- *   so that sockets moved into the relay show their original peer;
+ *   carries no destination and stays in the kernel); getpeername and
+ *   getsockopt(SO_PEERNAME) notify so that sockets moved into the relay
+ *   show their original peer;
  * - with an ingress section in the policy, listen() and bind() (with an
  *   address length of 16 or more) notify, so that the supervisor filters
  *   the socket before performing the call (ingress_sock.c);
@@ -206,6 +207,9 @@ static int filter_rules(scmp_filter_ctx ctx, pid_t sup)
 	ret |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmmsg), 0);
 	/* The relay shows the original destination (see netcall.c) */
 	ret |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(getpeername), 0);
+	ret |= seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(getsockopt), 2,
+				SCMP_A1(SCMP_CMP_MASKED_EQ, INT32(SOL_SOCKET)),
+				SCMP_A2(SCMP_CMP_MASKED_EQ, INT32(SO_PEERNAME)));
 	ret |= filter_rules_socket(ctx);
 	if (notify_ingress) {
 		/* Every listen; binds of 16 bytes and more (the least an IP

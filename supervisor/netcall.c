@@ -1570,16 +1570,22 @@ static void nc_bind(const struct seccomp_notif *req, struct target *t)
 /* getpeername()                                                      */
 
 /**
- * nc_getpeername() - the original destination of a relayed socket
+ * nc_peername() - the original destination of a relayed socket
+ * @sockopt:	getsockopt(SO_PEERNAME) (args 3, 4), else getpeername()
  *
  * A socket the relay took over is connected to our loopback listener; the
  * program asked for, and is shown, the destination it connected to.  For
  * every other socket nothing is read from the target and the call is
- * continued: the kernel answers it.
+ * continued: the kernel answers it (neither call carries a destination).
+ * The lengths follow the kernel's: getpeername() truncates to the buffer
+ * and reports the full length; SO_PEERNAME refuses a buffer longer than
+ * the address (EINVAL), copies as many bytes as asked and reports those.
  */
-static void nc_getpeername(const struct seccomp_notif *req, struct target *t)
+static void nc_peername(const struct seccomp_notif *req, struct target *t,
+			bool sockopt)
 {
-	uint64_t uaddr = req->data.args[1], ulen = req->data.args[2];
+	uint64_t uaddr = req->data.args[sockopt ? 3 : 1];
+	uint64_t ulen = req->data.args[sockopt ? 4 : 2];
 	struct sockaddr_storage ss;
 	cleanup_close int dup = -1;
 	socklen_t len;
@@ -1600,10 +1606,12 @@ static void nc_getpeername(const struct seccomp_notif *req, struct target *t)
 		notify_respond(req->id, 0, -ret);
 		return;
 	}
-	if (ulen_v < 0) {
+	if (ulen_v < 0 || (sockopt && (socklen_t)ulen_v > len)) {
 		notify_respond(req->id, 0, EINVAL);
 		return;
 	}
+	if (sockopt)
+		len = (socklen_t)ulen_v;
 	ret = target_write(t, uaddr, &ss, MIN((size_t)ulen_v, (size_t)len));
 	if (!ret)
 		ret = target_write(t, ulen, &len, sizeof(ulen_v));
@@ -1644,7 +1652,15 @@ void netcall_dispatch(const struct seccomp_notif *req)
 		nc_sendmmsg(req, t);
 		break;
 	case SYS_getpeername:
-		nc_getpeername(req, t);
+		nc_peername(req, t, false);
+		break;
+	case SYS_getsockopt:
+		/* the filter notifies SOL_SOCKET, SO_PEERNAME only */
+		if ((int)req->data.args[1] == SOL_SOCKET &&
+		    (int)req->data.args[2] == SO_PEERNAME)
+			nc_peername(req, t, true);
+		else
+			notify_continue(req->id);
 		break;
 	case SYS_listen:
 		nc_listen(req, t);
