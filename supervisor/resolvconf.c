@@ -7,7 +7,8 @@
  *    resolv.conf naming the stub is bind-mounted over /etc/resolv.conf: no
  *    file on disk changes, and CMD (without CAP_SYS_ADMIN) cannot undo it;
  * 2. /etc/resolv.conf rewritten in place, its original kept beside it and
- *    put back when we exit (or, if we were killed, when we start again);
+ *    put back when the last supervisor using it exits (or, if all were
+ *    killed, when one starts again);
  * 3. a loud warning.
  *
  * Either way, queries CMD sends to port 53 of any other address are
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -36,7 +38,7 @@
 
 static char *content;
 static size_t content_len;
-static bool rewritten;
+static int lock_fd = -1;	/* the backup, locked: see resolvconf_rewrite() */
 /**
  * resolvconf_nameservers() - the nameserver addresses of a resolv.conf
  * @path:	file
@@ -194,79 +196,173 @@ static int copy_file(const char *from, const char *to)
 	return ret;
 }
 
-/**
- * resolvconf_recover() - repair what a killed supervisor left behind
- *
- * Called at start: if the file is still ours and a backup exists, the
- * backup goes back.
- */
-void resolvconf_recover(void)
+/* Does the file start with our header? */
+static bool is_ours(const char *path)
 {
 	char head[sizeof(RESOLVCONF_HEADER)] = "";
 	int fd;
 
-	if (access(RESOLVCONF_BACKUP, F_OK))
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (read(fd, head, sizeof(head) - 1) < 0)
+		head[0] = '\0';
+	close(fd);
+	return !strncmp(head, RESOLVCONF_HEADER, strlen(RESOLVCONF_HEADER));
+}
+
+/* Is there an original in the backup (not empty, not ours)? */
+static bool backup_holds_original(void)
+{
+	struct stat st;
+
+	return !stat(RESOLVCONF_BACKUP, &st) && st.st_size > 0 &&
+	       !is_ours(RESOLVCONF_BACKUP);
+}
+
+/*
+ * Put the original back, unlink the backup.  Only by the last user: the
+ * caller holds the backup's exclusive lock.  A backup without an original
+ * (a run killed while making it) is just removed.
+ */
+static void put_back(void)
+{
+	if (backup_holds_original() && is_ours(RESOLVCONF_PATH) &&
+	    copy_file(RESOLVCONF_BACKUP, RESOLVCONF_PATH)) {
+		log_warn("could not restore " RESOLVCONF_PATH " (its original "
+			 "is in " RESOLVCONF_BACKUP ")");
 		return;
-	fd = open(RESOLVCONF_PATH, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (read(fd, head, sizeof(head) - 1) < 0)
-			head[0] = '\0';
-		close(fd);
 	}
-	if (strncmp(head, RESOLVCONF_HEADER, strlen(RESOLVCONF_HEADER)))
-		return;	/* someone else rewrote it since: leave it */
-	if (!copy_file(RESOLVCONF_BACKUP, RESOLVCONF_PATH)) {
-		unlink(RESOLVCONF_BACKUP);
+	unlink(RESOLVCONF_BACKUP);
+}
+
+/*
+ * The backup file, open and locked (flock @op), as it is at its path now:
+ * a file that was unlinked (put back) or replaced while we waited for the
+ * lock is let go and the path opened again.
+ * Return: fd, or -errno (-EWOULDBLOCK: LOCK_NB and held by others)
+ */
+static int backup_lock(int op, bool create)
+{
+	int i, fd, ret;
+
+	for (i = 0; i < 16; i++) {
+		struct stat a, b;
+
+		fd = open(RESOLVCONF_BACKUP,
+			  O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, op)) {
+			ret = -errno;
+			close(fd);
+			return ret;
+		}
+		if (!fstat(fd, &a) && !stat(RESOLVCONF_BACKUP, &b) &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return fd;
+		close(fd);
+		if (!create)
+			return -ENOENT;
+	}
+	return -EAGAIN;
+}
+
+/**
+ * resolvconf_recover() - repair what a killed supervisor left behind
+ *
+ * Called at start.  Every supervisor that relies on the rewritten file
+ * holds a shared flock(2) on the backup for as long as it runs (see
+ * resolvconf_rewrite()), so an exclusive lock that is granted at once
+ * means nobody does: if the file is still ours, the backup goes back.
+ */
+void resolvconf_recover(void)
+{
+	bool ours;
+	int fd;
+
+	fd = backup_lock(LOCK_EX | LOCK_NB, false);
+	if (fd < 0)
+		return;	/* none, or in use */
+	ours = is_ours(RESOLVCONF_PATH) && backup_holds_original();
+	put_back();
+	if (ours)
 		log_warn("restored " RESOLVCONF_PATH " left behind by an "
 			 "earlier run");
-	}
+	close(fd);
 }
 
 /**
  * resolvconf_rewrite() - in the supervisor: rewrite the file in place
  *
- * The original is first copied (and synced) to a backup file, removed
- * again by resolvconf_restore(); if we are killed, the next start puts it
- * back (resolvconf_recover()).
+ * Several supervisors may share one /etc (a host, a pod's containers):
+ * the backup file is also a lock.  Each user holds a shared lock on it
+ * while it runs; the first one (an exclusive lock granted at once) saves
+ * the original, synced, before writing ours; the others find the file
+ * already ours and only join.  The last one to leave puts the original
+ * back (resolvconf_restore()); if all were killed, the next start does
+ * (resolvconf_recover()).  Without the lock, a second supervisor would
+ * have saved the first one's file as "the original".
  *
  * Return: 0 or -errno
  */
 int resolvconf_rewrite(void)
 {
-	int fd, ret;
+	int fd, ret = 0;
 
 	if (!content)
 		return -ENOENT;
-	/* Once: a second backup would save our own file as the original
-	 * (every exec'd process whose private mount failed comes here) */
-	if (rewritten)
+	/* Once: every exec'd process whose private mount failed comes here */
+	if (lock_fd >= 0)
 		return 0;
-	ret = copy_file(RESOLVCONF_PATH, RESOLVCONF_BACKUP);
-	if (ret)
-		return ret;
-	fd = open(RESOLVCONF_PATH, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		unlink(RESOLVCONF_BACKUP);
+	fd = backup_lock(LOCK_EX | LOCK_NB, true);
+	if (fd == -EWOULDBLOCK) {
+		/* In use by a live supervisor: the file is ours already
+		 * (it is written before the lock is shared) */
+		fd = backup_lock(LOCK_SH, true);
+		if (fd < 0)
+			return fd;
+		lock_fd = fd;
+		return 0;
+	}
+	if (fd < 0)
+		return fd;
+	if (is_ours(RESOLVCONF_PATH) && backup_holds_original()) {
+		/* left by a killed run: the backup is still the original */
+	} else if (!is_ours(RESOLVCONF_PATH)) {
+		ret = copy_file(RESOLVCONF_PATH, RESOLVCONF_BACKUP);
+	}
+	/* else: ours, with no original anywhere: nothing to save */
+	if (!ret) {
+		int out = open(RESOLVCONF_PATH, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+		if (out < 0) {
+			ret = -errno;
+		} else {
+			ret = write_all(out, content, content_len);
+			close(out);
+		}
+	}
+	if (ret) {
+		put_back();
+		close(fd);
 		return ret;
 	}
-	ret = write_all(fd, content, content_len);
-	close(fd);
-	rewritten = true;
-	return ret;
+	flock(fd, LOCK_SH);	/* others may join now */
+	lock_fd = fd;
+	return 0;
 }
 
 /**
- * resolvconf_restore() - put the original resolv.conf back, if we changed it
+ * resolvconf_restore() - at exit: the last user puts the original back
  */
 void resolvconf_restore(void)
 {
-	if (!rewritten)
+	if (lock_fd < 0)
 		return;
-	if (copy_file(RESOLVCONF_BACKUP, RESOLVCONF_PATH))
-		log_warn("could not restore " RESOLVCONF_PATH " (its original "
-			 "is in " RESOLVCONF_BACKUP ")");
-	else
-		unlink(RESOLVCONF_BACKUP);
-	rewritten = false;
+	/* Converting our shared lock succeeds only if nobody else holds one */
+	if (!flock(lock_fd, LOCK_EX | LOCK_NB))
+		put_back();
+	close(lock_fd);
+	lock_fd = -1;
 }

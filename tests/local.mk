@@ -125,6 +125,7 @@ ES_INTEGRATION_TESTS = \
 	tests/integration/11-blackhole.sh \
 	tests/integration/12-fail-closed.sh \
 	tests/integration/13-tfo.sh \
+	tests/integration/14-resolvconf.sh \
 	tests/integration/20-dns-names.sh \
 	tests/integration/21-policy-cli.sh \
 	tests/integration/22-unix-creds.sh \
