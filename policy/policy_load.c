@@ -1104,68 +1104,73 @@ static void load_rule(struct loader *l, yaml_node_t *n)
 }
 
 /**
- * load_rules() - the rules list; each good rule is added in file order
+ * load_list() - a list whose every item @item loads
  * @l:		loader
  * @n:		the list's node
+ * @key:	its key, for the error
+ * @expected:	what it should be, for the error
+ * @item:	loads one item (items that are aliases are skipped, reported)
  */
-static void load_rules(struct loader *l, yaml_node_t *n)
+static void load_list(struct loader *l, yaml_node_t *n, const char *key,
+		      const char *expected,
+		      void (*item)(struct loader *l, yaml_node_t *n))
 {
 	yaml_node_item_t *it;
 
 	if (n->type != YAML_SEQUENCE_NODE) {
-		lerr(l, n, "'rules' is %s (expected a list of rules, each "
-		     "starting with '- dst: ...')", node_kind(n));
+		lerr(l, n, "'%s' is %s (expected %s)", key, node_kind(n),
+		     expected);
 		return;
 	}
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
-		yaml_node_t *rn = lnode(l, *it);
+		yaml_node_t *in = lnode(l, *it);
 
-		if (rn)
-			load_rule(l, rn);
+		if (in)
+			item(l, in);
 	}
 }
 
-/**
- * load_add_domains() - add_domains: each name becomes an https rule
- * @l:		loader
- * @n:		the list's node
- */
+/* The rules list; each good rule is added in file order */
+static void load_rules(struct loader *l, yaml_node_t *n)
+{
+	load_list(l, n, "rules",
+		  "a list of rules, each starting with '- dst: ...'",
+		  load_rule);
+}
+
+/* One add_domains entry: the name becomes an https rule */
+static void load_add_domain(struct loader *l, yaml_node_t *dn)
+{
+	struct policy_rule r = { 0 };
+	char msg[MSG_LEN];
+	const char *s;
+	int ret;
+
+	s = get_str(l, dn, "add_domains entry", "a name pattern");
+	if (!s)
+		return;
+	r.action = POLICY_ACTION_ALLOW;
+	r.proto = POLICY_PROTO_HTTPS;
+	r.origin = rule_origin(l, dn);
+	ret = rule_set_dst(&r, s, msg, sizeof(msg));
+	if (!ret)
+		ret = rule_finish_ports(&r, msg, sizeof(msg));
+	note_ret(l, ret);
+	if (ret == -EINVAL)
+		lerr(l, dn, "%s", msg);
+	if (ret < 0 || !r.origin)
+		rule_free(&r);
+	else
+		add_rule(l, &r);
+}
+
+/* add_domains: each name becomes an https rule */
 static void load_add_domains(struct loader *l, yaml_node_t *n)
 {
-	yaml_node_item_t *it;
-
-	if (n->type != YAML_SEQUENCE_NODE) {
-		lerr(l, n, "'add_domains' is %s (expected a list of names, "
-		     "e.g. [github.com, .githubusercontent.com])",
-		     node_kind(n));
-		return;
-	}
-	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
-		yaml_node_t *dn = lnode(l, *it);
-		struct policy_rule r = { 0 };
-		char msg[MSG_LEN];
-		const char *s;
-		int ret;
-
-		if (!dn || !(s = get_str(l, dn, "add_domains entry",
-					 "a name pattern")))
-			continue;
-		r.action = POLICY_ACTION_ALLOW;
-		r.proto = POLICY_PROTO_HTTPS;
-		r.origin = rule_origin(l, dn);
-		ret = rule_set_dst(&r, s, msg, sizeof(msg));
-		if (!ret)
-			ret = rule_finish_ports(&r, msg, sizeof(msg));
-		note_ret(l, ret);
-		if (ret == -EINVAL)
-			lerr(l, dn, "%s", msg);
-		if (ret < 0 || !r.origin)
-			rule_free(&r);
-		else
-			add_rule(l, &r);
-	}
+	load_list(l, n, "add_domains",
+		  "a list of names, e.g. [github.com, .githubusercontent.com]",
+		  load_add_domain);
 }
 
 /**
@@ -1557,21 +1562,10 @@ static void load_ingress_rule(struct loader *l, yaml_node_t *n)
  */
 static void load_ingress(struct loader *l, yaml_node_t *n)
 {
-	yaml_node_item_t *it;
-
 	l->p->has_ingress = true;
-	if (n->type != YAML_SEQUENCE_NODE) {
-		lerr(l, n, "'ingress' is %s (expected a list of rules, each "
-		     "starting with '- src: ...')", node_kind(n));
-		return;
-	}
-	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
-		yaml_node_t *rn = lnode(l, *it);
-
-		if (rn)
-			load_ingress_rule(l, rn);
-	}
+	load_list(l, n, "ingress",
+		  "a list of rules, each starting with '- src: ...'",
+		  load_ingress_rule);
 }
 
 /**
