@@ -312,7 +312,7 @@ const struct pnet *pnet_special(int family, const uint8_t *addr)
  *
  * Return: 0, or -EINVAL with @msg set.
  */
-int port_range_parse(const char *text, struct port_range *r, char *msg,
+int port_range_parse(const char *text, struct policy_port_range *r, char *msg,
 		     size_t msg_len)
 {
 	const char *dash = strchr(text, '-');
@@ -363,7 +363,7 @@ int port_range_parse(const char *text, struct port_range *r, char *msg,
  *
  * Return: 0, -EINVAL with @msg set, or -ENOMEM.
  */
-int ports_parse(const char *text, struct port_range **ranges, size_t *n,
+int ports_parse(const char *text, struct policy_port_range **ranges, size_t *n,
 		char *msg, size_t msg_len)
 {
 	size_t count = 1, i = 0;

@@ -48,7 +48,7 @@ static int range_cmp(const void *a, const void *b)
  * Return: 0 or -ENOMEM.
  */
 int ingress_ports_normalize(struct policy_ingress_rule *r,
-			    const struct port_range *ranges, size_t n)
+			    const struct policy_port_range *ranges, size_t n)
 {
 	struct policy_port_range *v;
 	size_t i, o = 0;

@@ -96,11 +96,6 @@ struct pnet {
 	uint8_t addr[16];
 };
 
-struct port_range {
-	uint16_t lo;
-	uint16_t hi;
-};
-
 /**
  * struct path_rule - one entry of an http rule's path_rules
  * @path:	"/prefix" or "~regex" as written
@@ -157,7 +152,7 @@ struct policy_rule {
 	enum rule_dst dst_kind;
 	struct pname name;
 	struct pnet net;
-	struct port_range *ports;
+	struct policy_port_range *ports;
 	size_t n_ports;
 	bool allow_broad;
 	bool verify_banner;
@@ -222,9 +217,9 @@ bool pnet_contains(const struct pnet *n, int family, const uint8_t *addr);
 bool pnet_within(const struct pnet *inner, const struct pnet *outer);
 const struct pnet *pnet_special(int family, const uint8_t *addr);
 int pnet_format(const struct pnet *n, char *buf, size_t len);
-int ports_parse(const char *text, struct port_range **ranges, size_t *n,
+int ports_parse(const char *text, struct policy_port_range **ranges, size_t *n,
 		char *msg, size_t msg_len);
-int port_range_parse(const char *text, struct port_range *r, char *msg,
+int port_range_parse(const char *text, struct policy_port_range *r, char *msg,
 		     size_t msg_len);
 int proto_parse(const char *text);
 int errno_parse(const char *name);
@@ -242,7 +237,7 @@ void policy_init_defaults(struct policy *p);
 
 /* policy_ingress.c */
 int ingress_ports_normalize(struct policy_ingress_rule *r,
-			    const struct port_range *ranges, size_t n);
+			    const struct policy_port_range *ranges, size_t n);
 void ingress_rule_free(struct policy_ingress_rule *r);
 
 /* policy_load.c */

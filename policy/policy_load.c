@@ -432,7 +432,7 @@ static void note_ret(struct loader *l, int ret)
  * Return: 0, or -EINVAL (reported).
  */
 static int load_port_list(struct loader *l, yaml_node_t *n,
-			  struct port_range **out, size_t *n_out)
+			  struct policy_port_range **out, size_t *n_out)
 {
 	char msg[MSG_LEN];
 	yaml_node_item_t *it;
@@ -1440,7 +1440,7 @@ static void load_ingress_rule(struct loader *l, yaml_node_t *n)
 	};
 	yaml_node_t *v[3] = { NULL };
 	struct policy_ingress_rule r = { 0 }, *nr;
-	struct port_range *ranges = NULL;
+	struct policy_port_range *ranges = NULL;
 	struct policy *p = l->p;
 	size_t n_ranges = 0, i;
 	char msg[MSG_LEN];

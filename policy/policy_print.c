@@ -59,15 +59,17 @@ static void print_comment(FILE *out, const char *indent, const char *s)
 	fputc('\n', out);
 }
 
-static void print_ports(FILE *out, const struct policy_rule *r)
+/* "    port: [...]" of a rule or an ingress rule; nothing without ports */
+static void print_ports(FILE *out, const struct policy_port_range *ports,
+			size_t n)
 {
 	size_t i;
 
-	if (!r->n_ports)
+	if (!n)
 		return;
 	fputs("    port: [", out);
-	for (i = 0; i < r->n_ports; i++) {
-		const struct port_range *pr = &r->ports[i];
+	for (i = 0; i < n; i++) {
+		const struct policy_port_range *pr = &ports[i];
 
 		if (i)
 			fputs(", ", out);
@@ -103,7 +105,7 @@ static void print_rule(FILE *out, const struct policy_rule *r)
 		print_quoted(out, r->name.text);
 	}
 	fprintf(out, "\n    proto: %s\n", policy_proto_str[r->proto]);
-	print_ports(out, r);
+	print_ports(out, r->ports, r->n_ports);
 	fprintf(out, "    action: %s\n", policy_action_str[r->action]);
 	if (r->allow_broad)
 		fputs("    allow_broad: true\n", out);
@@ -165,7 +167,7 @@ static void print_list(FILE *out, const char *key, char *const *v, size_t n)
 
 static void print_ingress(FILE *out, const struct policy *p)
 {
-	size_t i, j;
+	size_t i;
 
 	if (!p->has_ingress)
 		return;
@@ -185,20 +187,7 @@ static void print_ingress(FILE *out, const struct policy *p)
 		fputs("  - src: ", out);
 		print_quoted(out, net);
 		fprintf(out, "\n    proto: %s\n", policy_proto_str[r->proto]);
-		if (!r->n_ports)
-			continue;
-		fputs("    port: [", out);
-		for (j = 0; j < r->n_ports; j++) {
-			const struct policy_port_range *pr = &r->ports[j];
-
-			if (j)
-				fputs(", ", out);
-			if (pr->lo == pr->hi)
-				fprintf(out, "%u", pr->lo);
-			else
-				fprintf(out, "\"%u-%u\"", pr->lo, pr->hi);
-		}
-		fputs("]\n", out);
+		print_ports(out, r->ports, r->n_ports);
 	}
 }
 
