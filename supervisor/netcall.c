@@ -164,8 +164,10 @@ static int nc_fetch_socket(struct target *t, int fd, struct sock_info *si,
 	int dup, ret;
 
 	dup = target_getfd(t, fd);
-	if (dup == -EMFILE || dup == -ENFILE)
-		return -log_errno_ours(-dup);
+	if (dup == -EMFILE || dup == -ENFILE) {
+		log_errno_ours(-dup);	/* warns */
+		return -ENOBUFS;
+	}
 	if (dup < 0)
 		return dup == -ESRCH ? -ESRCH : -EBADF;
 	ret = sock_info_get(dup, si, want_flags);
